@@ -1,0 +1,212 @@
+"""The business vocabulary of Inquiry Desk: pure data, no AWS, no environment.
+
+Field names follow the record of R8.3 (004 table 1): customer id, name/nickname, contact,
+channel, order number / member id, description, urgency, first response time, status, owner,
+result, archive time, plus satisfaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Normalise to an aware UTC datetime; a naive value is refused (its zone would be a guess)."""
+    if value.tzinfo is None:
+        raise ValueError("datetime must carry a time zone offset")
+    return value.astimezone(UTC)
+
+
+class Channel(StrEnum):
+    """Where an inquiry came in (R1.1). Replies go back on the same channel (R5.1)."""
+
+    CHAT = "chat"  # the shop's own web/app chat widget
+    WECHAT = "wechat"  # WeChat official account / mini-program
+    EMAIL = "email"
+    SMS = "sms"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    WHATSAPP = "whatsapp"
+    WEIBO = "weibo"
+    APP_MESSAGE = "app_message"  # in-app message centre
+    MARKETPLACE = "marketplace"
+    PHONE = "phone"  # entered by an agent
+    IN_STORE = "in_store"  # entered by an agent
+
+
+class Status(StrEnum):
+    """Inquiry lifecycle; CLOSED is 已闭环 (closed loop: the customer confirmed)."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
+)
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"  # 普通
+    URGENT = "urgent"  # 紧急
+
+
+class CustomerTier(StrEnum):
+    NORMAL = "normal"
+    VIP = "vip"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class EventType(StrEnum):
+    RECEIVED = "received"
+    MESSAGE_ADDED = "message_added"
+    CLASSIFIED = "classified"
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    REPLIED = "replied"
+    STATUS_CHANGED = "status_changed"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    CUSTOMER_REPLIED = "customer_replied"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    DEADLINE_SET = "deadline_set"
+    DEADLINE_WARNED = "deadline_warned"
+    DEADLINE_BREACHED = "deadline_breached"
+    ESCALATED = "escalated"
+    NOTE = "note"
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    content_type: str = "application/octet-stream"
+    url: str  # where the bytes are kept (s3://... or the provider's media id URL)
+    size: int | None = None
+
+
+class Identity(BaseModel):
+    """One way to recognise a customer: (kind, value), e.g. ("wechat_openid", "oXyz")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}#{self.value}"
+
+
+class InboundMessage(BaseModel):
+    """One customer message from any channel, normalised by that channel's codec.
+
+    `channel_message_id` is the provider's own id for the message: the dedupe key (R1.2).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    channel_message_id: str = Field(min_length=1, max_length=512)
+    sender: Identity  # the strongest identity the channel gives for the sender
+    text: str = Field(default="", max_length=100_000)
+    received_at: datetime = Field(default_factory=utc_now)
+    name: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, max_length=320)
+    order_number: str | None = Field(default=None, max_length=128)
+    member_id: str | None = Field(default=None, max_length=128)
+    other_identities: tuple[Identity, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    subject: str | None = None
+    thread_keys: tuple[str, ...] = ()  # e.g. email Message-IDs this message replies to
+    language: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+
+class Customer(BaseModel):
+    customer_id: str
+    name: str | None = None
+    tier: CustomerTier = CustomerTier.NORMAL
+    identities: list[Identity] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Message(BaseModel):
+    message_id: str
+    inquiry_id: str
+    direction: Direction
+    channel: Channel
+    body: str
+    at: datetime
+    author: str  # customer id for inbound, agent user name (or "system") for outbound
+    channel_message_id: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    language: str | None = None
+
+
+class InquiryEvent(BaseModel):
+    """One entry of an inquiry's append-only timeline."""
+
+    inquiry_id: str
+    seq: int = Field(ge=1)
+    type: EventType
+    at: datetime
+    actor: str = "system"
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Inquiry(BaseModel):
+    inquiry_id: str
+    customer_id: str
+    channel: Channel
+    received_at: datetime
+    description: str
+    status: Status = Status.NEW
+    customer_name: str | None = None
+    contact: str | None = None
+    order_number: str | None = None
+    member_id: str | None = None
+    urgency: Urgency = Urgency.NORMAL
+    customer_tier: CustomerTier = CustomerTier.NORMAL
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    team: str | None = None
+    owner: str | None = None
+    first_response_at: datetime | None = None
+    result: str | None = None
+    archived_at: datetime | None = None
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    language: str | None = None
+    subject: str | None = None
+    episode: int = 1  # a reopen starts a new episode (new deadlines, not an instant breach)
+    next_deadline_at: datetime | None = None
+    policy_version: str | None = None
+    updated_at: datetime | None = None
+    version: int = 1  # optimistic concurrency
+    event_count: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
