@@ -1,0 +1,100 @@
+"""The agents' API behind the Cognito authorizer: inquiries, timelines, queues, actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from inquiry_desk import wiring
+from inquiry_desk.errors import NotFound
+from inquiry_desk.http import json_response, make_resolver
+from inquiry_desk.inquiries import InquiryService
+from inquiry_desk.lifecycle import Action
+from inquiry_desk.model import utc_now
+from inquiry_desk.observability import logger, metrics
+from pydantic import BaseModel, Field
+
+app = make_resolver()
+
+
+class ActionRequest(BaseModel):
+    action: Literal[
+        "acknowledge", "assign", "start", "reply", "wait_on_customer", "customer_replied",
+        "resolve", "close", "reopen", "reclassify", "note",
+    ]
+    text: str | None = Field(default=None, max_length=20_000)
+    result: str | None = Field(default=None, max_length=5_000)
+    owner: str | None = None
+    team: str | None = None
+    urgency: Literal["normal", "urgent"] | None = None
+    category: str | None = None
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    reason: str | None = None
+
+
+def _actor() -> str:
+    claims = app.current_event.request_context.authorizer.claims or {}
+    return str(claims.get("cognito:username") or claims.get("username") or claims.get("sub") or "unknown")
+
+
+def _dump(obj: Any) -> Any:
+    return obj.model_dump(mode="json")
+
+
+@app.get("/api/inquiries", tags=["inquiries"], summary="Recent inquiries, newest first")
+def list_inquiries(
+    days: Annotated[int, Query(ge=1, le=92)] = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> Any:
+    found = wiring.repository().recent(utc_now() - timedelta(days=days), limit)
+    return json_response(200, {"inquiries": [_dump(i) for i in found]})
+
+
+@app.get("/api/inquiries/<inquiry_id>", tags=["inquiries"], summary="An inquiry with its timeline")
+def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
+    timeline = wiring.repository().timeline(inquiry_id)
+    if timeline is None:
+        raise NotFound(f"no inquiry {inquiry_id}")
+    return json_response(
+        200,
+        {
+            "inquiry": _dump(timeline.inquiry),
+            "events": [_dump(e) for e in timeline.events],
+            "messages": [_dump(m) for m in timeline.messages],
+        },
+    )
+
+
+@app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
+def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
+    data = request.model_dump(exclude={"action"}, exclude_none=True)
+    inquiry = InquiryService(wiring.repository()).act(
+        inquiry_id, Action(request.action), _actor(), utc_now(), **data
+    )
+    return json_response(200, {"inquiry": _dump(inquiry)})
+
+
+@app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
+def team_queue(
+    team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> Any:
+    return json_response(200, {"team": team, "inquiries": [_dump(i) for i in wiring.repository().team_queue(team, limit)]})
+
+
+@app.get("/api/customers/<customer_id>/inquiries", tags=["customers"], summary="A customer's history")
+def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
+    repo = wiring.repository()
+    customer = repo.get_customer(customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    return json_response(
+        200, {"customer": _dump(customer), "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id)]}
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,83 @@
+"""The REST API: channel webhooks (signed by each channel, no Cognito) and the agents' API
+(Cognito authorizer). Both are Lambda proxy integrations, so the handlers see the same event
+the local HTTP front builds."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_apigateway as apigw, aws_cognito as cognito, aws_lambda as lambda_, aws_logs as logs
+from constructs import Construct
+
+WEBHOOK_ROUTES: dict[str, list[str]] = {
+    "chat": ["POST"],
+}
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        intake: lambda_.IFunction,
+        console_api: lambda_.IFunction,
+        user_pool: cognito.IUserPool,
+    ) -> None:
+        super().__init__(scope, id)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.SIX_MONTHS)
+        self.rest_api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name="inquiry-desk",
+            deploy_options=apigw.StageOptions(
+                stage_name="v1",
+                tracing_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
+                    resource_path=True, response_length=True, status=True, user=True,
+                ),
+                throttling_rate_limit=200,
+                throttling_burst_limit=400,
+            ),
+            cloud_watch_role=True,
+            binary_media_types=["multipart/form-data"],
+        )
+        self.validator = self.rest_api.add_request_validator(
+            "Params", validate_request_parameters=True, validate_request_body=False
+        )
+        self.unauthenticated_methods: list[apigw.Method] = []
+        intake_integration = apigw.LambdaIntegration(intake)
+        webhooks = self.rest_api.root.add_resource("webhooks")
+        for channel, methods in WEBHOOK_ROUTES.items():
+            resource = webhooks.add_resource(channel)
+            for method in methods:
+                # Channels cannot send Cognito tokens; each webhook verifies its channel's own
+                # signature scheme inside the handler instead.
+                self.unauthenticated_methods.append(
+                    resource.add_method(
+                        method, intake_integration, authorization_type=apigw.AuthorizationType.NONE,
+                        request_validator=self.validator,
+                    )
+                )
+        authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Agents", cognito_user_pools=[user_pool])
+        api = self.rest_api.root.add_resource("api")
+        api.add_proxy(
+            default_integration=apigw.LambdaIntegration(console_api),
+            any_method=True,
+            default_method_options=apigw.MethodOptions(
+                authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO,
+                request_validator=self.validator,
+            ),
+        )
+        health = self.rest_api.root.add_resource("health")
+        health_method = health.add_method(
+            "GET",
+            apigw.MockIntegration(
+                integration_responses=[apigw.IntegrationResponse(status_code="200", response_templates={
+                    "application/json": '{"status": "ok"}'})],
+                request_templates={"application/json": '{"statusCode": 200}'},
+            ),
+            method_responses=[apigw.MethodResponse(status_code="200")],
+            request_validator=self.validator,
+        )
+        self.unauthenticated_methods.append(health_method)

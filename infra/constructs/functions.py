@@ -1,0 +1,62 @@
+"""One helper that builds every Function with the shared settings (arm64, JSON logs, X-Ray,
+the core layer, its own least-privilege role and log group)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_lambda as lambda_, aws_logs as logs
+from constructs import Construct
+
+from infra.names import FUNCTIONS_DIR, METRICS_NAMESPACE, SERVICE, FunctionSpec
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+
+
+class DeskFunction(Construct):
+    """A Lambda from functions/<spec.name>/app.py with handler `app.lambda_handler`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        spec: FunctionSpec,
+        layer: lambda_.ILayerVersion,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, spec.name)
+        log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.SIX_MONTHS, removal_policy=RemovalPolicy.DESTROY
+        )
+        # One role per function, holding only what that function is granted (no managed policies).
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{SERVICE} {spec.name}",
+        )
+        log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="app.lambda_handler",
+            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / spec.name), exclude=["__pycache__", "*.pyc"]),
+            layers=[layer],
+            role=self.role,
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=log_group,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{spec.name}",
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "DESK_FUNCTION": spec.name,
+                **environment,
+            },
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )

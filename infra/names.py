@@ -1,0 +1,45 @@
+"""Construct ids, resource names and the function catalogue: one place for every name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+CORE_PACKAGE_DIR = ROOT / "layers" / "core" / "inquiry_desk"
+LAYER_REQUIREMENTS = ROOT / "layers" / "requirements.txt"
+BUILD_DIR = ROOT / ".build"
+
+SERVICE = "inquiry-desk"
+METRICS_NAMESPACE = "InquiryDesk"
+
+# Stack outputs the CLI and the local runtime read (`desk` finds a deployed stack by these).
+OUT_TABLE = "TableName"
+OUT_IDEMPOTENCY_TABLE = "IdempotencyTableName"
+OUT_API_URL = "ApiUrl"
+OUT_USER_POOL_ID = "UserPoolId"
+OUT_USER_POOL_CLIENT_ID = "UserPoolClientId"
+OUT_TOPIC = "NotificationsTopicArn"
+OUT_CHANNELS_SECRET = "ChannelsSecretName"
+OUT_SCHEDULE_GROUP = "ScheduleGroupName"
+
+AGENT_GROUPS = ("agents", "supervisors", "admins")
+
+
+def channels_secret_name(stack_name: str) -> str:
+    return f"{SERVICE}/{stack_name}/channels"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda: its folder under functions/, what it is for, its memory and timeout."""
+
+    name: str
+    description: str
+    memory_mb: int = 512
+    timeout_s: int = 15
+
+
+INTAKE = FunctionSpec("intake", "Channel webhooks: verify, parse, record each message once")
+CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")

@@ -1,0 +1,318 @@
+"""DynamoDB single-table repository. Key design (also in the README):
+
+| item            | PK                          | SK                      | GSI1 (team queue)                      | GSI2 (customer)            | GSI3 (by day)          |
+|-----------------|-----------------------------|-------------------------|----------------------------------------|----------------------------|------------------------|
+| inquiry         | INQ#<id>                    | META                    | TEAM#<team> / <next deadline>#<id> (*) | CUST#<cid> / <received>#id | DAY#<yyyy-mm-dd> / ... |
+| timeline event  | INQ#<id>                    | EVT#<seq, 6 digits>     |                                        |                            |                        |
+| message         | INQ#<id>                    | MSG#<at>#<message id>   |                                        |                            |                        |
+| customer        | CUST#<cid>                  | PROFILE                 |                                        |                            |                        |
+| identity link   | IDENT#<kind>#<value>        | IDENT                   |                                        |                            |                        |
+| channel msg seen| MSGID#<channel>#<msg id>    | MSGID                   |                                        |                            |                        |
+
+(*) only while the inquiry is open: the index is sparse, so a queue read touches open work only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from ..model import Customer, Identity, Inquiry, InquiryEvent, Message
+from ..ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
+
+_ser = TypeSerializer()
+_deser = TypeDeserializer()
+_NO_DEADLINE = "9999-12-31T23:59:59Z"
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _item(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in attrs.items() if v is not None}
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deser.deserialize(v) for k, v in item.items()}
+
+
+def inquiry_key(inquiry_id: str) -> dict[str, Any]:
+    return {"PK": {"S": f"INQ#{inquiry_id}"}, "SK": {"S": "META"}}
+
+
+def _inquiry_attrs(inquiry: Inquiry) -> dict[str, Any]:
+    body = inquiry.model_dump(mode="json", exclude_none=True)
+    attrs: dict[str, Any] = {
+        "PK": f"INQ#{inquiry.inquiry_id}",
+        "SK": "META",
+        "kind": "inquiry",
+        **body,
+        "GSI2PK": f"CUST#{inquiry.customer_id}",
+        "GSI2SK": f"{_iso(inquiry.received_at)}#{inquiry.inquiry_id}",
+        "GSI3PK": f"DAY#{inquiry.received_at.date().isoformat()}",
+        "GSI3SK": f"{_iso(inquiry.received_at)}#{inquiry.inquiry_id}",
+    }
+    if inquiry.is_open and inquiry.team:
+        deadline = _iso(inquiry.next_deadline_at) if inquiry.next_deadline_at else _NO_DEADLINE
+        attrs["GSI1PK"] = f"TEAM#{inquiry.team}"
+        # urgent work sorts before normal work that is due at the same time (R3.5)
+        rank = "0" if inquiry.urgency.value == "urgent" else "1"
+        attrs["GSI1SK"] = f"{deadline}#{rank}#{inquiry.inquiry_id}"
+    return attrs
+
+
+def _event_attrs(event: InquiryEvent) -> dict[str, Any]:
+    return {
+        "PK": f"INQ#{event.inquiry_id}",
+        "SK": f"EVT#{event.seq:06d}",
+        "kind": "event",
+        **event.model_dump(mode="json"),
+    }
+
+
+def _message_attrs(message: Message) -> dict[str, Any]:
+    return {
+        "PK": f"INQ#{message.inquiry_id}",
+        "SK": f"MSG#{_iso(message.at)}#{message.message_id}",
+        "kind": "message",
+        **message.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _strip_keys(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if k not in ("PK", "SK", "kind") and not k.startswith("GSI")}
+
+
+class DynamoInquiryRepository:
+    """Implements ports.InquiryRepository on one DynamoDB table (low-level client: fewer imports)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    # --- customers -------------------------------------------------------------------------
+    def customer_for(self, identity: Identity) -> str | None:
+        got = self._db.get_item(
+            TableName=self._table,
+            Key={"PK": {"S": f"IDENT#{identity.key}"}, "SK": {"S": "IDENT"}},
+            ProjectionExpression="customer_id",
+        )
+        item = got.get("Item")
+        return item["customer_id"]["S"] if item else None
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        got = self._db.get_item(
+            TableName=self._table, Key={"PK": {"S": f"CUST#{customer_id}"}, "SK": {"S": "PROFILE"}}
+        )
+        item = got.get("Item")
+        return Customer.model_validate(_strip_keys(_plain(item))) if item else None
+
+    # --- writes --------------------------------------------------------------------------
+    def create(self, new: NewInquiry) -> None:
+        not_exists = "attribute_not_exists(PK)"
+        ops: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(
+                        {
+                            "PK": f"MSGID#{new.dedupe_key}",
+                            "SK": "MSGID",
+                            "kind": "message_seen",
+                            "inquiry_id": new.inquiry.inquiry_id,
+                        }
+                    ),
+                    "ConditionExpression": not_exists,
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(_inquiry_attrs(new.inquiry)),
+                    "ConditionExpression": not_exists,
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": _item(_message_attrs(new.message))}},
+            *(
+                {"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}}
+                for e in new.events
+            ),
+        ]
+        if new.new_customer is not None:
+            customer = new.new_customer
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _item(
+                            {
+                                "PK": f"CUST#{customer.customer_id}",
+                                "SK": "PROFILE",
+                                "kind": "customer",
+                                **customer.model_dump(mode="json", exclude_none=True),
+                            }
+                        ),
+                        "ConditionExpression": not_exists,
+                    }
+                }
+            )
+        for identity in new.new_identities:
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _item(
+                            {
+                                "PK": f"IDENT#{identity.key}",
+                                "SK": "IDENT",
+                                "kind": "identity",
+                                "customer_id": new.inquiry.customer_id,
+                                "identity_kind": identity.kind,
+                                "identity_value": identity.value,
+                            }
+                        ),
+                        "ConditionExpression": not_exists,
+                    }
+                }
+            )
+        self._transact(ops, new.dedupe_key, identities_linked=True)
+
+    def append(
+        self,
+        inquiry: Inquiry,
+        expected_version: int,
+        events: Sequence[InquiryEvent],
+        message: Message | None = None,
+        dedupe_key: str | None = None,
+    ) -> None:
+        ops: list[dict[str, Any]] = []
+        if dedupe_key is not None:
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _item(
+                            {
+                                "PK": f"MSGID#{dedupe_key}",
+                                "SK": "MSGID",
+                                "kind": "message_seen",
+                                "inquiry_id": inquiry.inquiry_id,
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        ops.append(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(_inquiry_attrs(inquiry)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+                }
+            }
+        )
+        if message is not None:
+            ops.append({"Put": {"TableName": self._table, "Item": _item(_message_attrs(message))}})
+        ops.extend({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in events)
+        self._transact(ops, dedupe_key, stale_index=1 if dedupe_key else 0)
+
+    def _transact(
+        self,
+        ops: list[dict[str, Any]],
+        dedupe_key: str | None,
+        stale_index: int | None = None,
+        identities_linked: bool = False,
+    ) -> None:
+        """Run one transaction; turn a cancelled one into the domain's reason for it."""
+        try:
+            self._db.transact_write_items(TransactItems=ops)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in err.response.get("CancellationReasons", [])]
+            if dedupe_key is not None and (not reasons or reasons[0] == "ConditionalCheckFailed"):
+                seen = self._seen(dedupe_key)
+                if seen is not None:
+                    raise DuplicateMessage(seen) from err
+            if stale_index is not None and len(reasons) > stale_index and reasons[stale_index] == (
+                "ConditionalCheckFailed"
+            ):
+                raise StaleInquiry("inquiry changed concurrently") from err
+            if identities_linked and "ConditionalCheckFailed" in reasons[1:]:
+                raise IdentityTaken("a concurrent message linked this customer first") from err
+            if "TransactionConflict" in reasons:
+                raise StaleInquiry("concurrent transaction on the same items") from err
+            raise
+
+    def _seen(self, dedupe_key: str) -> str | None:
+        got = self._db.get_item(
+            TableName=self._table,
+            Key={"PK": {"S": f"MSGID#{dedupe_key}"}, "SK": {"S": "MSGID"}},
+            ConsistentRead=True,
+        )
+        item = got.get("Item")
+        return item["inquiry_id"]["S"] if item else None
+
+    # --- reads ---------------------------------------------------------------------------
+    def get(self, inquiry_id: str) -> Inquiry | None:
+        got = self._db.get_item(TableName=self._table, Key=inquiry_key(inquiry_id), ConsistentRead=True)
+        item = got.get("Item")
+        return Inquiry.model_validate(_strip_keys(_plain(item))) if item else None
+
+    def timeline(self, inquiry_id: str) -> Timeline | None:
+        """The inquiry, its events and its messages: one Query over the inquiry's partition."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"INQ#{inquiry_id}"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(_plain(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        meta = next((i for i in items if i["SK"] == "META"), None)
+        if meta is None:
+            return None
+        events = [InquiryEvent.model_validate(_strip_keys(i)) for i in items if i["SK"].startswith("EVT#")]
+        messages = [Message.model_validate(_strip_keys(i)) for i in items if i["SK"].startswith("MSG#")]
+        return Timeline(Inquiry.model_validate(_strip_keys(meta)), events, messages)
+
+    def _query_inquiries(self, index: str, pk: str, limit: int, forward: bool) -> list[Inquiry]:
+        page = self._db.query(
+            TableName=self._table,
+            IndexName=index,
+            KeyConditionExpression=f"{index}PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ScanIndexForward=forward,
+            Limit=limit,
+        )
+        return [Inquiry.model_validate(_strip_keys(_plain(i))) for i in page.get("Items", [])]
+
+    def team_queue(self, team: str, limit: int = 50) -> list[Inquiry]:
+        """A team's open inquiries, the next deadline first (urgent first on a tie)."""
+        return self._query_inquiries("GSI1", f"TEAM#{team}", limit, forward=True)
+
+    def customer_inquiries(self, customer_id: str, limit: int = 50) -> list[Inquiry]:
+        """A customer's inquiries on every channel, newest first."""
+        return self._query_inquiries("GSI2", f"CUST#{customer_id}", limit, forward=False)
+
+    def recent(self, since: datetime, limit: int = 50) -> list[Inquiry]:
+        """Inquiries received since `since`, newest first (one query per day, newest day first)."""
+        found: list[Inquiry] = []
+        day = datetime.now(since.tzinfo).date()
+        while day >= since.date() and len(found) < limit:
+            found.extend(self._query_inquiries("GSI3", f"DAY#{day.isoformat()}", limit - len(found), False))
+            day -= timedelta(days=1)
+        return [i for i in found if i.received_at >= since]

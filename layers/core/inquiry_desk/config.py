@@ -1,0 +1,41 @@
+"""Runtime settings: read from the environment once, at cold start, into a validated model.
+
+A missing or malformed variable fails the cold start with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, ValidationError
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseModel):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+    channels_secret_name: str = Field(alias="CHANNELS_SECRET_NAME", min_length=1)
+    notifications_topic_arn: str | None = Field(default=None, alias="NOTIFICATIONS_TOPIC_ARN")
+    sla_policy_path: str | None = Field(default=None, alias="SLA_POLICY_PATH")
+    max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
+
+
+def parse_settings(env: Mapping[str, str]) -> Settings:
+    try:
+        return Settings.model_validate({k: v for k, v in env.items() if v != ""})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False)
+        )
+        raise SettingsError(f"bad Lambda environment: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return parse_settings(os.environ)

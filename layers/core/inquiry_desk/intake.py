@@ -1,0 +1,177 @@
+"""Intake: one customer message in, recorded exactly once (R1.2), linked to its customer (R1.3).
+
+A message either opens a new inquiry or, when the same customer already has an open inquiry
+that heard from them within the policy's join window, joins it (several related questions are
+answered together). A message the channel redelivers is recognised by the channel's own message
+id and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from . import lifecycle
+from .ids import new_id
+from .model import (
+    Customer,
+    Direction,
+    EventType,
+    InboundMessage,
+    Inquiry,
+    InquiryEvent,
+    Message,
+)
+from .ports import DuplicateMessage, IdentityTaken, InquiryRepository, NewInquiry, StaleInquiry
+from .triage import Triage
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    inquiry_id: str
+    customer_id: str
+    created: bool  # a new inquiry was opened
+    duplicate: bool  # the message had been recorded before: nothing was written
+
+
+def dedupe_key(message: InboundMessage) -> str:
+    return f"{message.channel.value}#{message.channel_message_id}"
+
+
+class IntakeService:
+    def __init__(
+        self,
+        repository: InquiryRepository,
+        triage: Triage,
+        join_window: timedelta = timedelta(0),
+        policy_version: str | None = None,
+    ) -> None:
+        self._repo = repository
+        self._triage = triage
+        self._join_window = join_window
+        self._policy_version = policy_version
+
+    def receive(self, message: InboundMessage) -> IntakeResult:
+        for _attempt in range(3):
+            try:
+                return self._receive_once(message)
+            except (IdentityTaken, StaleInquiry):
+                continue  # a concurrent request linked the customer / touched the inquiry: re-read
+        raise StaleInquiry("the inquiry kept changing while this message was recorded")
+
+    def _receive_once(self, message: InboundMessage) -> IntakeResult:
+        customer_id = self._repo.customer_for(message.sender)
+        try:
+            if customer_id is not None and self._join_window > timedelta(0):
+                joined = self._join_open_inquiry(customer_id, message)
+                if joined is not None:
+                    return joined
+            return self._open_inquiry(customer_id, message)
+        except DuplicateMessage as dup:
+            return IntakeResult(dup.inquiry_id, customer_id or "", created=False, duplicate=True)
+
+    def _join_open_inquiry(self, customer_id: str, message: InboundMessage) -> IntakeResult | None:
+        for inquiry in self._repo.customer_inquiries(customer_id, limit=5):
+            last_heard = inquiry.updated_at or inquiry.received_at
+            if inquiry.is_open and message.received_at - last_heard <= self._join_window:
+                transition = lifecycle.apply(
+                    inquiry, lifecycle.Action.CUSTOMER_REPLIED, message.received_at, customer_id
+                )
+                stored = _message(inquiry.inquiry_id, customer_id, message)
+                events = [
+                    *transition.events,
+                    InquiryEvent(
+                        inquiry_id=inquiry.inquiry_id,
+                        seq=transition.inquiry.event_count + 1,
+                        type=EventType.MESSAGE_ADDED,
+                        at=message.received_at,
+                        actor=customer_id,
+                        data={"message_id": stored.message_id, "channel": message.channel.value},
+                    ),
+                ]
+                advanced = transition.inquiry.model_copy(update={"event_count": events[-1].seq})
+                self._repo.append(advanced, inquiry.version, events, stored, dedupe_key(message))
+                return IntakeResult(inquiry.inquiry_id, customer_id, created=False, duplicate=False)
+        return None
+
+    def _open_inquiry(self, customer_id: str | None, message: InboundMessage) -> IntakeResult:
+        new_customer = None
+        if customer_id is None:
+            new_customer = Customer(
+                customer_id=new_id(message.received_at, "C"),
+                name=message.name,
+                identities=[message.sender, *message.other_identities],
+                created_at=message.received_at,
+            )
+            customer_id = new_customer.customer_id
+        inquiry_id = new_id(message.received_at, "Q")
+        classification = self._triage.classify(" ".join(filter(None, [message.subject, message.text])))
+        inquiry = Inquiry(
+            inquiry_id=inquiry_id,
+            customer_id=customer_id,
+            channel=message.channel,
+            received_at=message.received_at,
+            description=message.text,
+            subject=message.subject,
+            customer_name=message.name,
+            contact=message.contact,
+            order_number=message.order_number,
+            member_id=message.member_id,
+            urgency=classification.urgency,
+            category=classification.category,
+            tags=list(classification.tags),
+            team=classification.team,
+            language=message.language,
+            policy_version=self._policy_version,
+            updated_at=message.received_at,
+            event_count=2,
+        )
+        stored = _message(inquiry_id, customer_id, message)
+        events = [
+            InquiryEvent(
+                inquiry_id=inquiry_id,
+                seq=1,
+                type=EventType.RECEIVED,
+                at=message.received_at,
+                actor=customer_id,
+                data={"channel": message.channel.value, "message_id": stored.message_id},
+            ),
+            InquiryEvent(
+                inquiry_id=inquiry_id,
+                seq=2,
+                type=EventType.CLASSIFIED,
+                at=message.received_at,
+                data={
+                    "category": classification.category,
+                    "urgency": classification.urgency.value,
+                    "team": classification.team,
+                    "matched": list(classification.matched),
+                },
+            ),
+        ]
+        self._repo.create(
+            NewInquiry(
+                inquiry=inquiry,
+                message=stored,
+                events=events,
+                dedupe_key=dedupe_key(message),
+                new_customer=new_customer,
+                new_identities=tuple(new_customer.identities) if new_customer else (),
+            )
+        )
+        return IntakeResult(inquiry_id, customer_id, created=True, duplicate=False)
+
+
+def _message(inquiry_id: str, customer_id: str, message: InboundMessage) -> Message:
+    return Message(
+        message_id=new_id(message.received_at, "M"),
+        inquiry_id=inquiry_id,
+        direction=Direction.INBOUND,
+        channel=message.channel,
+        body=message.text,
+        at=message.received_at,
+        author=customer_id,
+        channel_message_id=message.channel_message_id,
+        attachments=list(message.attachments),
+        language=message.language,
+    )

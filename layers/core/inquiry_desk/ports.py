@@ -1,0 +1,74 @@
+"""The small interfaces the domain needs from the outside world. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from .model import Customer, Identity, Inquiry, InquiryEvent, Message
+
+
+class DuplicateMessage(Exception):
+    """The channel message was recorded before: nothing was written."""
+
+    def __init__(self, inquiry_id: str) -> None:
+        super().__init__(f"message already recorded in inquiry {inquiry_id}")
+        self.inquiry_id = inquiry_id
+
+
+class IdentityTaken(Exception):
+    """Another request linked one of these identities to a customer first: resolve and retry."""
+
+
+class StaleInquiry(Exception):
+    """The inquiry changed since it was read (optimistic concurrency)."""
+
+
+@dataclass(frozen=True)
+class NewInquiry:
+    """Everything written, all or nothing, when a message opens an inquiry."""
+
+    inquiry: Inquiry
+    message: Message
+    events: Sequence[InquiryEvent]
+    dedupe_key: str
+    new_customer: Customer | None = None  # set when the sender was not known before
+    new_identities: Sequence[Identity] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    inquiry: Inquiry
+    events: list[InquiryEvent]
+    messages: list[Message]
+
+
+class InquiryRepository(Protocol):
+    def customer_for(self, identity: Identity) -> str | None: ...
+
+    def get_customer(self, customer_id: str) -> Customer | None: ...
+
+    def create(self, new: NewInquiry) -> None:
+        """Write atomically; raise DuplicateMessage or IdentityTaken when a condition fails."""
+
+    def append(
+        self,
+        inquiry: Inquiry,
+        expected_version: int,
+        events: Sequence[InquiryEvent],
+        message: Message | None = None,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Save `inquiry` (already advanced), add events/message; raise StaleInquiry/DuplicateMessage."""
+
+    def get(self, inquiry_id: str) -> Inquiry | None: ...
+
+    def timeline(self, inquiry_id: str) -> Timeline | None: ...
+
+    def team_queue(self, team: str, limit: int = 50) -> list[Inquiry]: ...
+
+    def customer_inquiries(self, customer_id: str, limit: int = 50) -> list[Inquiry]: ...
+
+    def recent(self, since: datetime, limit: int = 50) -> list[Inquiry]: ...

@@ -1,0 +1,114 @@
+"""Composition root for the Lambda handlers: builds each adapter once per process, lazily.
+
+Handlers ask for what they need; nothing is created at import time, so a handler's cold start
+pays only for what its route uses.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from .config import settings
+from .intake import IntakeResult, IntakeService
+from .model import InboundMessage
+from .triage import CategoryRule, Triage
+
+
+@cache
+def repository() -> Any:
+    from .adapters.aws import client
+    from .adapters.dynamo import DynamoInquiryRepository
+
+    return DynamoInquiryRepository(client("dynamodb"), settings().table_name)
+
+
+@cache
+def policy() -> Any:
+    from .sla.policy import load_policy, shipped_policy_path
+
+    return load_policy(settings().sla_policy_path or shipped_policy_path())
+
+
+def triage() -> Triage:
+    from .model import Urgency
+
+    categories = policy().categories
+    rules = [
+        CategoryRule(
+            category=cid,
+            team=c.team,
+            urgency=Urgency(c.urgency),
+            keywords=tuple(c.keywords),
+        )
+        for cid, c in categories.items()
+    ]
+    fallback_id = policy().defaults.category
+    return Triage(rules, next(r for r in rules if r.category == fallback_id))
+
+
+@cache
+def intake_service() -> IntakeService:
+    p = policy()
+    return IntakeService(
+        repository(),
+        triage(),
+        join_window=timedelta(minutes=p.join_window.minutes),
+        policy_version=p.version,
+    )
+
+
+def channels() -> Any:
+    """Channel credentials from Secrets Manager, cached for 5 minutes (rotation is picked up)."""
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    from .channels.config import ChannelsConfig
+
+    raw = get_secret(settings().channels_secret_name, transform="json", max_age=300)
+    return ChannelsConfig.model_validate(raw)
+
+
+@cache
+def _idempotent_receive() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
+        DataclassSerializer,
+    )
+
+    from .adapters.aws import client
+
+    s = settings()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=s.idempotency_table_name, boto3_client=client("dynamodb")
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[channel, channel_message_id]",
+        expires_after_seconds=s.idempotency_ttl_seconds,
+    )
+
+    @idempotent_function(
+        data_keyword_argument="message",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=DataclassSerializer(IntakeResult),
+    )
+    def receive(message: InboundMessage) -> IntakeResult:
+        return intake_service().receive(message)
+
+    return receive
+
+
+def receive(message: InboundMessage) -> IntakeResult:
+    """Record one channel message exactly once.
+
+    The powertools idempotency record (keyed on channel + the channel's message id) answers a
+    redelivery with one read and no write; the repository's own dedupe item, written in the same
+    transaction as the inquiry, is the durable guarantee after that record expires.
+    """
+    result: IntakeResult = _idempotent_receive()(message=message)
+    return result
