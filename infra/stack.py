@@ -102,7 +102,7 @@ class InquiryDeskStack(Stack):
         for method in api.unauthenticated_methods:
             _acknowledge(method, {
                 f"{ack}APIG4": "Channel webhooks cannot carry Cognito tokens: each verifies its channel's "
-                "own signature (HMAC-SHA256/SHA1) in the handler. /health is a mock with no data.",
+                "own signature (HMAC-SHA256/SHA1) in the handler.",
                 f"{ack}COG4": "Not an agent route (see APIG4); every /api route uses the Cognito "
                 "user pool authorizer.",
             })

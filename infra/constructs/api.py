@@ -69,15 +69,3 @@ class Api(Construct):
                 request_validator=self.validator,
             ),
         )
-        health = self.rest_api.root.add_resource("health")
-        health_method = health.add_method(
-            "GET",
-            apigw.MockIntegration(
-                integration_responses=[apigw.IntegrationResponse(status_code="200", response_templates={
-                    "application/json": '{"status": "ok"}'})],
-                request_templates={"application/json": '{"statusCode": 200}'},
-            ),
-            method_responses=[apigw.MethodResponse(status_code="200")],
-            request_validator=self.validator,
-        )
-        self.unauthenticated_methods.append(health_method)

@@ -7,6 +7,7 @@ result, archive time, plus satisfaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -14,8 +15,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-def utc_now() -> datetime:
+def _system_now() -> datetime:
     return datetime.now(UTC)
+
+
+_now: Callable[[], datetime] = _system_now
+
+
+def utc_now() -> datetime:
+    """The current time. On AWS the system clock; the local runtime may run a faster clock."""
+    return _now()
+
+
+def set_clock(source: Callable[[], datetime] | None) -> None:
+    """Replace the time source (the local runtime's fast clock); None restores the system clock."""
+    global _now
+    _now = source or _system_now
 
 
 def as_utc(value: datetime) -> datetime:

@@ -1,0 +1,152 @@
+"""Helpers shared by the channel codecs (private: not part of the package's API)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import PayloadError, SignatureError
+from ..model import InboundMessage
+
+# A provider clock may run ahead of ours a little; further ahead than this is not believed.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def get_header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """Case-insensitive header lookup (API Gateway REST keeps the case, HTTP APIs lower it)."""
+    if not headers:
+        return None
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def hmac_hex(secret: str, data: bytes, digest: str = "sha256") -> str:
+    return hmac.new(secret.encode("utf-8"), data, getattr(hashlib, digest)).hexdigest()
+
+
+def same(expected: str, provided: str) -> bool:
+    """Constant-time comparison of two signature strings (any characters, any lengths)."""
+    return hmac.compare_digest(expected.encode("utf-8"), provided.encode("utf-8"))
+
+
+def require_sha256_header(headers: Mapping[str, str] | None, name: str) -> str:
+    """The lower-cased hex digest of a `sha256=<hex>` header, or SignatureError."""
+    value = get_header(headers, name)
+    if not value:
+        raise SignatureError(f"missing {name} header")
+    scheme, _, digest = value.strip().partition("=")
+    if scheme.strip().lower() != "sha256" or not digest:
+        raise SignatureError(f"{name} must look like sha256=<hex digest>")
+    return digest.strip().lower()
+
+
+def load_json_object(raw: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PayloadError(f"{what} is not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what} must be a JSON object")
+    return value
+
+
+def required_str(data: Mapping[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"{what}: '{key}' is required and must be a non-empty string")
+    return value.strip()
+
+
+def optional_str(data: Mapping[str, Any], key: str, what: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise PayloadError(f"{what}: '{key}' must be a string")
+    return value.strip() or None
+
+
+def clip(value: str | None, limit: int) -> str | None:
+    """Provider display names have no length promise; keep what fits the record."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value[:limit] or None
+
+
+def from_epoch(value: Any, *, millis: bool = False) -> datetime | None:
+    """A provider's unix timestamp (seconds or milliseconds) as aware UTC, None when absent/bad."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if millis:
+        number /= 1000.0
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_iso(value: str | None, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"{what}: '{value}' is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise PayloadError(f"{what}: '{value}' has no time zone offset")
+    return parsed.astimezone(UTC)
+
+
+def received_time(provider_time: datetime | None, now: datetime | None) -> datetime | None:
+    """The provider's own time for the message when believable, else `now` (None: model default).
+
+    The provider's time keeps a redelivered message identical to the first delivery; a time
+    further in the future than FUTURE_SKEW is replaced by `now`.
+    """
+    if provider_time is None:
+        return now
+    if now is not None and provider_time > now + FUTURE_SKEW:
+        return now
+    return provider_time
+
+
+def build_message(**fields: Any) -> InboundMessage:
+    """Construct an InboundMessage; a field the model refuses becomes a PayloadError."""
+    if fields.get("received_at") is None:
+        fields.pop("received_at", None)
+    try:
+        return InboundMessage(**fields)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise PayloadError(f"{where}: {first.get('msg')}") from None
+
+
+def check_freshness(timestamp: str | None, now: datetime, tolerance: timedelta, what: str) -> None:
+    """Refuse a signed unix-seconds timestamp further than `tolerance` from `now` (SignatureError)."""
+    if not timestamp or not timestamp.strip().isdigit():
+        raise SignatureError(f"{what} timestamp is missing or not unix seconds")
+    at = from_epoch(timestamp.strip())
+    if at is None:
+        raise SignatureError(f"{what} timestamp is out of range")
+    if abs(now - at) > tolerance:
+        raise SignatureError(
+            f"stale {what} request: timestamp is {int((now - at).total_seconds())} s from now, "
+            f"tolerance {int(tolerance.total_seconds())} s"
+        )

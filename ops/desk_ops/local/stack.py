@@ -1,0 +1,200 @@
+"""Deploy the synthesized CDK stack into the embedded AWS, so the local system is the deployed one.
+
+Steps: synthesize (cached on the hash of infra/, functions/ and the core package), upload the
+file assets where the CDK bootstrap bucket would hold them, create the stack in moto's
+CloudFormation, then create directly what moto's CloudFormation skips (Cognito user pool and
+client, the channels secret, the Scheduler group), with the properties the template gives them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from infra import names
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BOOTSTRAP_QUALIFIER = "hnb659fds"
+SYNTH_DIR = names.BUILD_DIR / "cdk.out.local"
+
+
+@dataclass
+class LocalStack:
+    name: str
+    outputs: dict[str, str]
+    functions: dict[str, dict[str, Any]] = field(default_factory=dict)  # DESK_FUNCTION -> config
+
+    @property
+    def table(self) -> str:
+        return self.outputs[names.OUT_TABLE]
+
+
+def _inputs_hash() -> str:
+    digest = hashlib.sha256()
+    roots = [names.ROOT / "infra", names.FUNCTIONS_DIR, names.CORE_PACKAGE_DIR, names.ROOT / "cdk.json",
+             names.LAYER_REQUIREMENTS]
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts:
+                continue
+            digest.update(str(f.relative_to(names.ROOT)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def synth(stack_name: str = "InquiryDesk", force: bool = False) -> Path:
+    """`cdk synth` into .build/cdk.out.local, skipped when nothing it reads has changed."""
+    stamp = SYNTH_DIR / ".inputs-hash"
+    wanted = _inputs_hash() + stack_name
+    if not force and stamp.exists() and stamp.read_text() == wanted:
+        return SYNTH_DIR
+    env = {
+        **os.environ,
+        "CDK_DEFAULT_ACCOUNT": ACCOUNT,
+        "CDK_DEFAULT_REGION": REGION,
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        env.pop(var, None)
+    cdk = names.ROOT / "node_modules" / ".bin" / "cdk"
+    result = subprocess.run(
+        [str(cdk), "synth", "--quiet", "--output", str(SYNTH_DIR), "-c", f"desk:stackName={stack_name}"],
+        cwd=names.ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    stamp.write_text(wanted)
+    return SYNTH_DIR
+
+
+def _zip_dir(path: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for f in sorted(path.rglob("*")):
+            if f.is_file():
+                archive.write(f, f.relative_to(path))
+    return buffer.getvalue()
+
+
+def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> LocalStack:
+    out = synth(stack_name)
+    template = json.loads((out / f"{stack_name}.template.json").read_text())
+    assets = json.loads((out / f"{stack_name}.assets.json").read_text())
+
+    ssm = session.client("ssm")
+    ssm.put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30", Type="String",
+                      Overwrite=True)
+    s3 = session.client("s3")
+    bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{ACCOUNT}-{REGION}"
+    s3.create_bucket(Bucket=bucket)
+    for asset in assets.get("files", {}).values():
+        source = out / asset["source"]["path"]
+        if source.suffix == ".json":
+            continue  # the template itself
+        body = _zip_dir(source) if source.is_dir() else source.read_bytes()
+        for dest in asset["destinations"].values():
+            s3.put_object(Bucket=bucket, Key=dest["objectKey"], Body=body)
+
+    made = _preprovision(session, template, stack_name)
+    template = _resolve({k: v for k, v in template.items() if k != "Resources"}, made) | {
+        "Resources": {lid: _resolve(r, made) for lid, r in template["Resources"].items() if lid not in made}
+    }
+    cfn = session.client("cloudformation")
+    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template), Capabilities=[
+        "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+    described = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if not described["StackStatus"].endswith("COMPLETE"):
+        raise RuntimeError(f"local stack did not deploy: {described['StackStatus']}")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    functions = _functions(session, stack_name)
+    return LocalStack(stack_name, outputs, functions)
+
+
+def _resources_of(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(lid, r) for lid, r in template["Resources"].items() if r["Type"] == kind]
+
+
+def _preprovision(session: boto3.session.Session, template: dict[str, Any], stack_name: str) -> dict[str, dict[str, str]]:
+    """Create what moto's CloudFormation skips, from the template's own properties.
+
+    Returns logical id -> {"Ref": ..., "Arn": ...} so that references to them can be resolved in
+    the template before it is handed to moto (moto would otherwise resolve them to nothing).
+    """
+    made: dict[str, dict[str, str]] = {}
+    idp = session.client("cognito-idp")
+    for lid, pool_res in _resources_of(template, "AWS::Cognito::UserPool"):
+        props = pool_res["Properties"]
+        policy = props.get("Policies", {}).get("PasswordPolicy", {})
+        pool = idp.create_user_pool(
+            PoolName=f"{stack_name}-agents",
+            Policies={"PasswordPolicy": {k: v for k, v in policy.items() if k in (
+                "MinimumLength", "RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols")}},
+            UsernameAttributes=props.get("UsernameAttributes", []) or [],
+        )["UserPool"]
+        made[lid] = {"Ref": pool["Id"], "Arn": pool["Arn"]}
+    for lid, client_res in _resources_of(template, "AWS::Cognito::UserPoolClient"):
+        props = client_res["Properties"]
+        pool_id = _resolve(props["UserPoolId"], made)
+        client = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="console",
+            ExplicitAuthFlows=props.get("ExplicitAuthFlows", ["ALLOW_USER_PASSWORD_AUTH"]),
+        )["UserPoolClient"]
+        made[lid] = {"Ref": client["ClientId"]}
+    for lid, group_res in _resources_of(template, "AWS::Cognito::UserPoolGroup"):
+        props = group_res["Properties"]
+        idp.create_group(UserPoolId=_resolve(props["UserPoolId"], made), GroupName=props["GroupName"])
+        made[lid] = {"Ref": props["GroupName"]}
+
+    secrets = session.client("secretsmanager")
+    for lid, secret_res in _resources_of(template, "AWS::SecretsManager::Secret"):
+        name = secret_res["Properties"]["Name"]
+        try:
+            arn = secrets.create_secret(Name=name, SecretString="{}")["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            arn = secrets.describe_secret(SecretId=name)["ARN"]
+        made[lid] = {"Ref": arn, "Arn": arn}
+
+    sched = session.client("scheduler")
+    for lid, group_res in _resources_of(template, "AWS::Scheduler::ScheduleGroup"):
+        name = group_res["Properties"]["Name"]
+        try:
+            arn = sched.create_schedule_group(Name=name)["ScheduleGroupArn"]
+        except sched.exceptions.ConflictException:
+            arn = sched.get_schedule_group(Name=name)["Arn"]
+        made[lid] = {"Ref": name, "Arn": arn}
+    return made
+
+
+def _resolve(value: Any, made: dict[str, dict[str, str]]) -> Any:
+    """Replace Ref / Fn::GetAtt of pre-provisioned resources with their physical values."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in made:
+            return made[value["Ref"]]["Ref"]
+        if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in made:
+            return made[value["Fn::GetAtt"][0]][value["Fn::GetAtt"][1]]
+        return {k: _resolve(v, made) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, made) for v in value]
+    return value
+
+
+def _functions(session: boto3.session.Session, stack_name: str) -> dict[str, dict[str, Any]]:
+    lam = session.client("lambda")
+    found: dict[str, dict[str, Any]] = {}
+    for page in lam.get_paginator("list_functions").paginate():
+        for fn in page["Functions"]:
+            env = fn.get("Environment", {}).get("Variables", {})
+            if "DESK_FUNCTION" in env:
+                found[env["DESK_FUNCTION"]] = fn
+    return found
