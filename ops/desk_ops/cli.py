@@ -1,0 +1,202 @@
+"""`desk`: the operator's command line.
+
+  desk serve                      start the local system (what `make run` runs)
+  desk token [--user agent]       print an ID token for a demo user of the local system
+  desk inquiries list [--json]    recent inquiries
+  desk inquiries show ID [--json] one inquiry with its timeline
+  desk sla ...                    validate a policy, explain an inquiry's deadlines
+
+Against the local system by default (found through DESK_DATA_DIR/local.json); against a deployed
+stack with `--stack NAME` and the usual AWS credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from infra import names
+
+
+class CliError(Exception):
+    pass
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("DESK_DATA_DIR") or names.ROOT / ".desk-data")
+
+
+def _repository(stack: str | None) -> Any:
+    import boto3
+
+    from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
+
+    if stack:
+        cfn = boto3.client("cloudformation")
+        try:
+            described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        except Exception as err:
+            raise CliError(f"cannot read stack {stack}: {err}") from None
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        return DynamoInquiryRepository(boto3.client("dynamodb"), outputs[names.OUT_TABLE])
+    discovery = _data_dir() / "local.json"
+    if not discovery.exists():
+        raise CliError(f"no local system found ({discovery} missing): start it with `make run`, or pass --stack")
+    info = json.loads(discovery.read_text())
+    client = boto3.client(
+        "dynamodb", endpoint_url=info["endpoint"], region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )
+    try:
+        client.describe_table(TableName=info["outputs"][names.OUT_TABLE])
+    except Exception:
+        raise CliError("the local system is not running: start it with `make run`") from None
+    return DynamoInquiryRepository(client, info["outputs"][names.OUT_TABLE])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from desk_ops.local.system import DEMO_PASSWORD, DEMO_USERS, LocalOptions, LocalSystem
+
+    options = LocalOptions.from_env()
+    if args.clock_speed:
+        options.clock_speed = args.clock_speed
+    if args.port:
+        options.http_port = args.port
+    system = LocalSystem(options)
+    print(f"Starting Inquiry Desk locally (clock x{options.clock_speed}) ...", flush=True)
+    system.start()
+    url = system.http_url
+    print(f"""
+Inquiry Desk is running.
+  HTTP front     {url}   (GET {url}/health)
+  embedded AWS   {system.endpoint}
+  data           {options.data_dir}   (saved on Ctrl-C, restored on start)
+  demo users     {", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())}; password {DEMO_PASSWORD}
+
+Try it:
+  TOKEN=$(.venv/bin/desk token --user agent)
+  curl -s -H "Authorization: Bearer $TOKEN" {url}/api/inquiries
+  (the README shows how to post a signed chat webhook)
+Ctrl-C stops it.""", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    print("Stopping: saving data ...", flush=True)
+    system.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    import boto3
+
+    from desk_ops.local.system import DEMO_PASSWORD
+
+    discovery = _data_dir() / "local.json"
+    if not discovery.exists():
+        raise CliError("no local system found: start it with `make run`")
+    info = json.loads(discovery.read_text())
+    idp = boto3.client("cognito-idp", endpoint_url=info["endpoint"], region_name="us-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    try:
+        got = idp.initiate_auth(
+            ClientId=info["outputs"][names.OUT_USER_POOL_CLIENT_ID], AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": args.user, "PASSWORD": args.password or DEMO_PASSWORD},
+        )
+    except Exception as err:
+        raise CliError(f"sign-in failed: {err}") from None
+    print(got["AuthenticationResult"]["IdToken"])
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from inquiry_desk.model import utc_now
+
+    found = _repository(args.stack).recent(utc_now() - timedelta(days=args.days), args.limit)
+    if args.json:
+        print(json.dumps({"inquiries": [i.model_dump(mode="json") for i in found]}, ensure_ascii=False, indent=2))
+    else:
+        for i in found:
+            print(f"{i.inquiry_id}  {i.received_at:%Y-%m-%d %H:%M}  {i.channel.value:<11} {i.status.value:<20} "
+                  f"{i.urgency.value:<6} {i.team or '-':<12} {i.description[:50]!r}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    timeline = _repository(args.stack).timeline(args.inquiry_id)
+    if timeline is None:
+        raise CliError(f"no inquiry {args.inquiry_id}")
+    body = {
+        "inquiry": timeline.inquiry.model_dump(mode="json"),
+        "events": [e.model_dump(mode="json") for e in timeline.events],
+        "messages": [m.model_dump(mode="json") for m in timeline.messages],
+    }
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        i = timeline.inquiry
+        print(f"{i.inquiry_id} [{i.status.value}] {i.channel.value} {i.category} {i.urgency.value} team={i.team}")
+        for e in timeline.events:
+            print(f"  {e.at:%Y-%m-%d %H:%M:%S} #{e.seq} {e.type.value} by {e.actor} {e.data or ''}")
+        for m in timeline.messages:
+            print(f"  {m.at:%Y-%m-%d %H:%M:%S} {m.direction.value}: {m.body[:80]!r}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="desk", description="Inquiry Desk operator CLI")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the local system on the embedded AWS")
+    serve.add_argument("--clock-speed", type=float, default=None,
+                       help="run the clock this many times faster than real time (DESK_CLOCK_SPEED)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (DESK_HTTP_PORT, default 8080)")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="print a demo user's ID token (local system)")
+    token.add_argument("--user", default="agent")
+    token.add_argument("--password", default=None)
+    token.set_defaults(func=cmd_token)
+
+    inquiries = sub.add_parser("inquiries", help="read inquiries")
+    isub = inquiries.add_subparsers(dest="inquiries_command", required=True)
+    for p in (lst := isub.add_parser("list", help="recent inquiries")), (show := isub.add_parser("show")):
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--stack", default=None, help="a deployed stack's name (default: the local system)")
+    lst.add_argument("--days", type=int, default=7)
+    lst.add_argument("--limit", type=int, default=100)
+    lst.set_defaults(func=cmd_list)
+    show.add_argument("inquiry_id")
+    show.set_defaults(func=cmd_show)
+
+    try:
+        from desk_ops import sla_cli
+    except ImportError:
+        sla_cli = None  # type: ignore[assignment]
+    if sla_cli is not None:
+        sla_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as err:
+        print(f"desk: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The whole system on one machine: moto server + the deployed stack + handlers + front + pump.
+
+Started by `desk serve` (what `make run` runs) and by the end-to-end tests. Settings:
+DESK_HTTP_PORT (8080), DESK_SMTP_PORT (2525), DESK_DATA_DIR (.desk-data), DESK_CHANNELS_FILE
+(config/channels.local.json), DESK_CLOCK_SPEED (1: real time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra import names
+
+from .clock import FastClock
+from .lambdas import LambdaRunner
+from .stack import ACCOUNT, REGION, LocalStack, deploy
+
+DEMO_PASSWORD = "Desk-demo-2026!"
+DEMO_USERS = {"agent": "agents", "supervisor": "supervisors", "admin": "admins"}
+PERSISTED_TABLES = (names.OUT_TABLE, names.OUT_IDEMPOTENCY_TABLE)
+
+
+@dataclass
+class LocalOptions:
+    http_port: int = 8080
+    smtp_port: int = 2525
+    data_dir: Path = field(default_factory=lambda: names.ROOT / ".desk-data")
+    channels_file: Path = field(default_factory=lambda: names.ROOT / "config" / "channels.local.json")
+    clock_speed: float = 1.0
+    stack_name: str = "InquiryDesk"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> LocalOptions:
+        env = dict(os.environ if env is None else env)
+        opts = cls()
+        if env.get("DESK_HTTP_PORT"):
+            opts.http_port = int(env["DESK_HTTP_PORT"])
+        if env.get("DESK_SMTP_PORT"):
+            opts.smtp_port = int(env["DESK_SMTP_PORT"])
+        if env.get("DESK_DATA_DIR"):
+            opts.data_dir = Path(env["DESK_DATA_DIR"])
+        if env.get("DESK_CHANNELS_FILE"):
+            opts.channels_file = Path(env["DESK_CHANNELS_FILE"])
+        if env.get("DESK_CLOCK_SPEED"):
+            opts.clock_speed = float(env["DESK_CLOCK_SPEED"])
+        return opts
+
+
+class LocalSystem:
+    def __init__(self, options: LocalOptions) -> None:
+        self.options = options
+        self.clock = FastClock(options.clock_speed)
+        self.runner = LambdaRunner()
+        self.stack: LocalStack | None = None
+        self._threads: list[threading.Thread] = []
+        self._moto: Any = None
+        self._front: Any = None
+        self.endpoint = ""
+        self.ready = threading.Event()
+
+    # --- start / stop ------------------------------------------------------------------------
+    def start(self) -> None:
+        import logging
+        import warnings
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module=r"moto\..*")
+        warnings.filterwarnings("ignore", message=".*(CloudFormation|empty metrics|Lambda context).*")
+
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION, AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled", MOTO_ACCOUNT_ID=ACCOUNT,
+        )
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        self._configure_moto()
+
+        import boto3
+
+        from inquiry_desk.model import set_clock
+
+        set_clock(self.clock.now)
+        self.session = boto3.session.Session(region_name=REGION)
+        self.stack = deploy(self.session, self.options.stack_name)
+        self._function_environment()
+        self.runner.install_moto_hook()
+        self._load_channels()
+        self._demo_users()
+        self._restore()
+        self._start_front()
+        self._write_discovery()
+        self.ready.set()
+
+    def stop(self) -> None:
+        if self._front is not None:
+            self._front.shutdown()
+        if self.stack is not None:
+            self._save()
+        if self._moto is not None:
+            self._moto.stop()
+        from inquiry_desk.model import set_clock
+
+        set_clock(None)
+
+    def _configure_moto(self) -> None:
+        import requests
+
+        requests.post(f"{self.endpoint}/moto-api/config", json={
+            "stepfunctions": {"execute_state_machine": True},
+        }, timeout=5)
+
+    def _function_environment(self) -> None:
+        """The handlers run in this process: give them their functions' environment."""
+        assert self.stack is not None
+        for config in self.stack.functions.values():
+            for key, value in config.get("Environment", {}).get("Variables", {}).items():
+                if key not in ("DESK_FUNCTION", "POWERTOOLS_SERVICE_NAME"):
+                    os.environ[key] = value
+        os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "inquiry-desk-local")
+        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InquiryDesk")
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+    def _load_channels(self) -> None:
+        """Channel credentials go where the handlers read them on AWS: the channels secret."""
+        assert self.stack is not None
+        path = self.options.channels_file
+        if not path.exists():
+            raise SystemExit(f"channels file {path} not found (set DESK_CHANNELS_FILE)")
+        try:
+            content = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise SystemExit(f"channels file {path} is not JSON: {err}") from None
+        from inquiry_desk.channels.config import ChannelsConfig
+
+        content = {k: v for k, v in content.items() if not k.startswith("$")}  # "$comment" keys
+        ChannelsConfig.model_validate(content)  # refuse a malformed file at start, not per request
+        self.session.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.outputs[names.OUT_CHANNELS_SECRET], SecretString=json.dumps(content)
+        )
+
+    def _demo_users(self) -> None:
+        assert self.stack is not None
+        idp = self.session.client("cognito-idp")
+        pool = self.stack.outputs[names.OUT_USER_POOL_ID]
+        for user, group in DEMO_USERS.items():
+            idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS", UserAttributes=[
+                {"Name": "email", "Value": f"{user}@desk.local"}, {"Name": "email_verified", "Value": "true"}])
+            idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=DEMO_PASSWORD, Permanent=True)
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+
+    def token(self, user: str, password: str = DEMO_PASSWORD) -> str:
+        assert self.stack is not None
+        idp = self.session.client("cognito-idp")
+        got = idp.initiate_auth(
+            ClientId=self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID], AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user, "PASSWORD": password},
+        )
+        return str(got["AuthenticationResult"]["IdToken"])
+
+    # --- persistence -----------------------------------------------------------------------
+    def _tables_dir(self) -> Path:
+        return self.options.data_dir / "tables"
+
+    def _save(self) -> None:
+        assert self.stack is not None
+        db = self.session.client("dynamodb")
+        self._tables_dir().mkdir(parents=True, exist_ok=True)
+        for key in PERSISTED_TABLES:
+            items: list[dict[str, Any]] = []
+            for page in db.get_paginator("scan").paginate(TableName=self.stack.outputs[key]):
+                items.extend(page["Items"])
+            target = self._tables_dir() / f"{key}.json"
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"items": items}))
+            tmp.replace(target)  # a crash mid-save never leaves half a file
+
+    def _restore(self) -> None:
+        assert self.stack is not None
+        db = self.session.client("dynamodb")
+        for key in PERSISTED_TABLES:
+            source = self._tables_dir() / f"{key}.json"
+            if not source.exists():
+                continue
+            items = json.loads(source.read_text())["items"]
+            for start in range(0, len(items), 25):
+                batch = [{"PutRequest": {"Item": i}} for i in items[start:start + 25]]
+                db.batch_write_item(RequestItems={self.stack.outputs[key]: batch})
+
+    # --- HTTP --------------------------------------------------------------------------------
+    def _start_front(self) -> None:
+        from .front import Front, TokenVerifier
+
+        assert self.stack is not None
+        pool = self.stack.outputs[names.OUT_USER_POOL_ID]
+        verifier = TokenVerifier(
+            f"{self.endpoint}/{pool}/.well-known/jwks.json",
+            f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+            self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
+        )
+
+        def static(path: str) -> tuple[int, str, bytes] | None:
+            if path == "/health":
+                ok = self.ready.is_set()
+                return (200 if ok else 503), "application/json", json.dumps(
+                    {"status": "ok" if ok else "starting", "clock": self.clock.now().isoformat()}).encode()
+            return None
+
+        self._front = Front("127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static)
+        thread = threading.Thread(target=self._front.serve_forever, name="desk-front", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self._front.port}" if self._front else ""
+
+    def _write_discovery(self) -> None:
+        """Where the `desk` CLI finds the running local system."""
+        assert self.stack is not None
+        self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.options.data_dir / "local.json").write_text(json.dumps({
+            "endpoint": self.endpoint, "http": self.http_url, "outputs": self.stack.outputs,
+            "pid": os.getpid(), "started": time.time(),
+        }, indent=2))
