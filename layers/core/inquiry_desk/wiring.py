@@ -70,10 +70,24 @@ def channels() -> Any:
 
 
 @cache
+def _idempotency_config() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="[channel, channel_message_id]",
+        expires_after_seconds=settings().idempotency_ttl_seconds,
+    )
+
+
+def bind_context(context: Any) -> None:
+    """Let idempotency know the invocation's remaining time (an in-progress record expires with it)."""
+    _idempotency_config().register_lambda_context(context)
+
+
+@cache
 def _idempotent_receive() -> Any:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
-        IdempotencyConfig,
         idempotent_function,
     )
     from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
@@ -86,10 +100,7 @@ def _idempotent_receive() -> Any:
     persistence = DynamoDBPersistenceLayer(
         table_name=s.idempotency_table_name, boto3_client=client("dynamodb")
     )
-    config = IdempotencyConfig(
-        event_key_jmespath="[channel, channel_message_id]",
-        expires_after_seconds=s.idempotency_ttl_seconds,
-    )
+    config = _idempotency_config()
 
     @idempotent_function(
         data_keyword_argument="message",

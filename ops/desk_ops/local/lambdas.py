@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import threading
 import traceback
 import uuid
@@ -51,6 +52,7 @@ class LambdaRunner:
                 if spec is None or spec.loader is None:
                     raise RuntimeError(f"no handler at {path}")
                 module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # so pydantic can resolve the handler's annotations
                 spec.loader.exec_module(module)
                 self._modules[name] = module
             return self._modules[name]

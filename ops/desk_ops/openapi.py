@@ -1,0 +1,78 @@
+"""The API's OpenAPI document, generated from the handlers' own routes and models.
+
+`python -m desk_ops.openapi --write` (make openapi) rewrites docs/openapi.json; a test fails when
+the committed file differs from what the code generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+from infra.names import ROOT
+
+from desk_ops.local.lambdas import LambdaRunner
+
+DOC = ROOT / "docs" / "openapi.json"
+HTTP_FUNCTIONS = ("intake", "console_api")
+
+# Webhook bodies are read raw (the signature covers the exact bytes), so they are documented
+# here from the codecs' models rather than declared as parsed route parameters.
+def _webhook_bodies() -> dict[str, type[Any]]:
+    from inquiry_desk.channels.chat import ChatWebhook
+
+    return {"/webhooks/chat": ChatWebhook}
+
+
+def generate() -> dict[str, Any]:
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "openapi")
+    runner = LambdaRunner()
+    doc: dict[str, Any] = {}
+    for name in HTTP_FUNCTIONS:
+        schema = json.loads(runner.module(name).app.get_openapi_json_schema(
+            title="Inquiry Desk API", version="1.0.0",
+            description="Channel webhooks (each signed with its channel's scheme) and the agents' API "
+            "(Cognito ID token as a Bearer token).",
+        ))
+        if not doc:
+            doc = schema
+        else:
+            doc["paths"].update(schema.get("paths", {}))
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(
+                schema.get("components", {}).get("schemas", {}))
+    for path, model in _webhook_bodies().items():
+        for operation in doc["paths"].get(path, {}).values():
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": model.model_json_schema()}},
+            }
+    doc["components"]["securitySchemes"] = {
+        "cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    for path, operations in doc["paths"].items():
+        if path.startswith("/api/"):
+            for operation in operations.values():
+                operation["security"] = [{"cognito": []}]
+    return doc
+
+
+def render() -> str:
+    return json.dumps(generate(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help=f"write {DOC.relative_to(ROOT)}")
+    args = parser.parse_args()
+    text = render()
+    if args.write:
+        DOC.parent.mkdir(parents=True, exist_ok=True)
+        DOC.write_text(text)
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

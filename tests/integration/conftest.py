@@ -1,0 +1,54 @@
+"""Integration tier: the synthesized stack deployed into moto in-process (mock_aws), so the
+tables, indexes and secrets are the ones the CDK defines, not copies made for the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from desk_ops.local.lambdas import LambdaRunner
+from desk_ops.local.stack import LocalStack, deploy
+from moto import mock_aws
+
+from infra import names
+from tests.conftest import CHANNELS_FILE
+
+
+@pytest.fixture(scope="session")
+def stack(aws_env: None) -> Iterator[LocalStack]:
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        deployed = deploy(session)
+        channels = {k: v for k, v in json.loads(CHANNELS_FILE.read_text()).items() if not k.startswith("$")}
+        session.client("secretsmanager").put_secret_value(
+            SecretId=deployed.outputs[names.OUT_CHANNELS_SECRET], SecretString=json.dumps(channels)
+        )
+        for config in deployed.functions.values():
+            for key, value in config["Environment"]["Variables"].items():
+                if key != "DESK_FUNCTION":
+                    os.environ[key] = value
+        from inquiry_desk.config import settings
+
+        settings.cache_clear()
+        yield deployed
+
+
+@pytest.fixture(scope="session")
+def runner(stack: LocalStack) -> LambdaRunner:
+    return LambdaRunner()
+
+
+@pytest.fixture
+def dynamodb(stack: LocalStack) -> Any:
+    return boto3.client("dynamodb", region_name="us-east-1")
+
+
+def count_items(client: Any, table: str) -> int:
+    total = 0
+    for page in client.get_paginator("scan").paginate(TableName=table, Select="COUNT"):
+        total += page["Count"]
+    return total
