@@ -1,0 +1,34 @@
+"""R1.4/R1.5: classification from the policy's categories; urgent categories win ties (R3.5)."""
+
+from __future__ import annotations
+
+from inquiry_desk.model import Urgency
+from inquiry_desk.triage import CategoryRule, Triage
+
+RULES = [
+    CategoryRule("pre_sales", "presales", Urgency.NORMAL, ("price", "价格", "compare")),
+    CategoryRule("complaint", "complaints", Urgency.URGENT, ("投诉", "complaint", "rude")),
+    CategoryRule("after_sales_return", "aftersales", Urgency.NORMAL, ("退货", "return")),
+]
+FALLBACK = CategoryRule("general", "frontline")
+
+
+def test_R1_4_keyword_match_picks_category_and_team() -> None:
+    got = Triage(RULES, FALLBACK).classify("我想退货 I want to return this")
+    assert (got.category, got.team, got.urgency) == ("after_sales_return", "aftersales", Urgency.NORMAL)
+    assert set(got.matched) == {"退货", "return"}
+
+
+def test_R1_5_complaint_is_urgent_and_wins_a_tie() -> None:
+    got = Triage(RULES, FALLBACK).classify("complaint: I asked about the price")
+    assert got.category == "complaint" and got.urgency is Urgency.URGENT
+    assert got.tags == ("pre_sales",)
+
+
+def test_unmatched_text_falls_back() -> None:
+    got = Triage(RULES, FALLBACK).classify("hello?")
+    assert (got.category, got.team, got.matched) == ("general", "frontline", ())
+
+
+def test_matching_ignores_case() -> None:
+    assert Triage(RULES, FALLBACK).classify("COMPARE models").category == "pre_sales"
