@@ -59,26 +59,6 @@ def load_json_object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def required_str(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise PayloadError(f"{what}: '{key}' is required and must be a non-empty string")
-    return value.strip()
-
-
-def optional_str(data: Mapping[str, Any], key: str, what: str) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise PayloadError(f"{what}: '{key}' must be a string")
-    return value.strip() or None
-
-
 def clip(value: str | None, limit: int) -> str | None:
     """Provider display names have no length promise; keep what fits the record."""
     if value is None:
@@ -99,18 +79,6 @@ def from_epoch(value: Any, *, millis: bool = False) -> datetime | None:
         return datetime.fromtimestamp(number, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def parse_iso(value: str | None, what: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise PayloadError(f"{what}: '{value}' is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        raise PayloadError(f"{what}: '{value}' has no time zone offset")
-    return parsed.astimezone(UTC)
 
 
 def received_time(provider_time: datetime | None, now: datetime | None) -> datetime | None:

@@ -20,7 +20,7 @@ import unicodedata
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from ..model import InboundMessage, Identity
+from ..model import Identity, InboundMessage
 
 CHAT_CUSTOMER = "chat_customer"
 MEMBER = "member"
@@ -104,11 +104,11 @@ def strong_identities(msg: InboundMessage) -> list[Identity]:
     for ident in (msg.sender, *msg.other_identities):
         if ident.kind == EMAIL and _email_auth_failed(msg):
             continue
-        ident = _normalised(ident)
-        if ident is None or ident.key in seen:
+        normal = _normalised(ident)
+        if normal is None or normal.key in seen:
             continue
-        seen.add(ident.key)
-        result.append(ident)
+        seen.add(normal.key)
+        result.append(normal)
     return result
 
 

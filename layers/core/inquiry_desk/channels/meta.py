@@ -227,7 +227,9 @@ def _whatsapp_message(
             raise PayloadError(f"WhatsApp {kind} message without a media id")
         name = body.get("filename") or f"{kind}-{media_id}"
         mime = body.get("mime_type") or "application/octet-stream"
-        attachments.append(Attachment(name=str(name), content_type=str(mime), url=f"whatsapp-media:{media_id}"))
+        attachments.append(
+            Attachment(name=str(name), content_type=str(mime), url=f"whatsapp-media:{media_id}")
+        )
         text = body.get("caption") or ""
     elif kind == "button":
         text = body.get("text") or ""

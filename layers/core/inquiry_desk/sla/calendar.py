@@ -181,8 +181,11 @@ class BusinessCalendar:
             day += 7 * weeks
             self._check_horizon(day, first_day)
         # Walk what is left (normally under a week of open time) day by day.
+        totals = self._totals
         while True:
-            total = self._day_total(day)
+            total = totals.get(day)
+            if total is None:
+                total = self._day_total(day)
             if remaining <= total:
                 for s, e in self._intervals(day):
                     if remaining <= e - s:
@@ -190,7 +193,8 @@ class BusinessCalendar:
                     remaining -= e - s
             remaining -= total
             day += 1
-            self._check_horizon(day, first_day)
+            if day - first_day > _HORIZON_DAYS:
+                self._check_horizon(day, first_day)
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Open time between ``a`` and ``b`` (negative when ``b`` is before ``a``)."""
@@ -308,9 +312,8 @@ class BusinessCalendar:
             d = date.fromordinal(ordinal)
             weekly = self._weekly[d.weekday()]
             shifts = self._wall_shifts(d)
-            if shifts == weekly:
-                if not weekly or not self._dst_changes(d):
-                    continue
+            if shifts == weekly and (not weekly or not self._dst_changes(d)):
+                continue
             actual = sum(e - s for s, e in self._to_utc_intervals(d, shifts))
             delta = actual - self._nominal[d.weekday()]
             if delta:
@@ -319,7 +322,10 @@ class BusinessCalendar:
         self._exc_prefix = [0]
         for ordinal in self._exc_ords:
             self._exc_prefix.append(self._exc_prefix[-1] + self._exc[ordinal])
-        self._covered = (date(min(self._years), 1, 1).toordinal(), date(max(self._years) + 1, 1, 1).toordinal())
+        self._covered = (
+            date(min(self._years), 1, 1).toordinal(),
+            date(max(self._years) + 1, 1, 1).toordinal(),
+        )
 
     def _dst_changes(self, d: date) -> bool:
         start = datetime(d.year, d.month, d.day, tzinfo=self._tz)

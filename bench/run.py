@@ -1,0 +1,181 @@
+"""`make bench`: figures measured side by side in one run, printed as a table and written to
+bench/latest.json as {"<metric>": {"value": number, "unit": "...", "target": "..."}}.
+
+Ratios and counts only where a figure would otherwise depend on the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "latest.json"
+Metrics = dict[str, dict[str, Any]]
+
+
+def _metric(value: float, unit: str, target: str) -> dict[str, Any]:
+    return {"value": round(value, 4), "unit": unit, "target": target}
+
+
+def _import_seconds(code: str) -> float:
+    env = {**os.environ, "TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "CHANNELS_SECRET_NAME": "s",
+           "POWERTOOLS_SERVICE_NAME": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    probe = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_cold_import(rounds: int = 7) -> Metrics:
+    """The intake handler's import in a fresh process, as a ratio to `import boto3` alone."""
+    handler = ROOT / "functions" / "intake"
+    load = (f"import sys; sys.path.insert(0, {str(handler)!r}); import app")
+    boto, intake = [], []
+    for _ in range(rounds):  # alternate, so both see the same machine load
+        boto.append(_import_seconds("import boto3"))
+        intake.append(_import_seconds(load))
+    ratio = statistics.median(intake) / statistics.median(boto)
+    return {"intake_cold_import_vs_boto3": _metric(ratio, "ratio", "<= 1.3")}
+
+
+def _signed(secret: bytes, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    sig = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return body, {"X-Desk-Signature": sig, "Content-Type": "application/json"}
+
+
+class _RequestCounter:
+    """Counts AWS requests by service with botocore's own events (before-send), every client."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.enabled = False
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        import botocore.session
+
+        original = botocore.session.Session.create_client
+        counter = self
+
+        def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+            client = original(session, service_name, *args, **kwargs)
+
+            def _count(**_: Any) -> None:
+                if counter.enabled and threading.current_thread().name != "desk-front-ignore":
+                    with counter._lock:
+                        counter.counts[service_name] += 1
+
+            client.meta.events.register("before-send", _count)
+            return client
+
+        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+
+
+def bench_local_system(n_requests: int = 200) -> Metrics:
+    import requests
+
+    from desk_ops.local.system import LocalOptions, LocalSystem
+    from tests.conftest import chat_secret
+
+    counter = _RequestCounter()
+    counter.install()
+    data_dir = ROOT / ".build" / "bench-data"
+    if data_dir.exists():
+        import shutil
+
+        shutil.rmtree(data_dir)
+    options = LocalOptions.from_env({})
+    options.http_port, options.data_dir = 0, data_dir
+    system = LocalSystem(options)
+    system.start()
+    try:
+        url, secret = system.http_url, chat_secret()
+        # warm: the first request pays for imports and the secret fetch
+        requests.post(f"{url}/webhooks/chat", *[], **dict(zip(("data", "headers"), _signed(
+            secret, {"message_id": "warm", "customer_id": "warm", "text": "hi"}), strict=True)), timeout=30)
+
+        new_counts, dup_counts = [], []
+        for _ in range(20):
+            body, headers = _signed(secret, {"message_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()),
+                                             "text": "where is my order"})
+            counter.counts.clear()
+            counter.enabled = True
+            requests.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
+            counter.enabled = False
+            new_counts.append(dict(counter.counts))
+            counter.counts.clear()
+            counter.enabled = True
+            requests.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
+            counter.enabled = False
+            dup_counts.append(dict(counter.counts))
+
+        session = requests.Session()
+        bodies = [_signed(secret, {"message_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4()),
+                                   "text": "退货 return"}) for _ in range(n_requests)]
+        started = time.perf_counter()
+        for body, headers in bodies:
+            session.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
+        rate = n_requests / (time.perf_counter() - started)
+    finally:
+        system.stop()
+
+    def per_service(samples: list[dict[str, int]]) -> dict[str, float]:
+        services = sorted({s for sample in samples for s in sample})
+        return {s: statistics.mean(sample.get(s, 0) for sample in samples) for s in services}
+
+    metrics: Metrics = {}
+    new = per_service(new_counts)
+    for service, value in new.items():
+        metrics[f"aws_requests_per_new_inquiry_{service}"] = _metric(value, "requests", "")
+    metrics["aws_requests_per_new_inquiry_total"] = _metric(sum(new.values()), "requests", "<= 4")
+    metrics["aws_requests_per_redelivery_total"] = _metric(sum(per_service(dup_counts).values()), "requests",
+                                                           "<= 1, no writes")
+    metrics["local_front_inquiries_per_second"] = _metric(rate, "inquiries/s",
+                                                          "informational (moto-bound, sequential)")
+    return metrics
+
+
+def bench_sla() -> Metrics:
+    from inquiry_desk.sla import bench as sla
+
+    metrics: Metrics = {}
+    metrics.update(sla.bench_deadlines_per_second())
+    metrics.update(sla.bench_distance_cost_ratio())
+    comparison = sla.bench_vs_businesstimedelta()
+    disagreements = comparison.pop("disagreements", [])
+    metrics.update(comparison)
+    if disagreements:
+        print(f"\nbusinesstimedelta disagreements ({len(disagreements)}):")
+        for d in disagreements[:40]:
+            print(f"  - {d}")
+    return metrics
+
+
+def main() -> None:
+    results: Metrics = {}
+    for name, bench in (("cold import", bench_cold_import), ("SLA engine", bench_sla),
+                        ("local system", bench_local_system)):
+        print(f"running {name} ...", flush=True)
+        results.update(bench())
+    OUT.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    width = max(len(k) for k in results)
+    print(f"\n{'metric':<{width}}  {'value':>12}  {'unit':<14} target")
+    for key, m in sorted(results.items()):
+        print(f"{key:<{width}}  {m['value']:>12}  {m['unit']:<14} {m['target']}")
+    print(f"\nwritten to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
