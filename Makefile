@@ -62,7 +62,8 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy layers/core/inquiry_desk ops/desk_ops infra functions
+	$(VENV)/bin/mypy layers/core/inquiry_desk ops/desk_ops infra bench
+	for fn in functions/*/; do $(VENV)/bin/mypy $$fn || exit 1; done
 
 synth: setup
 	$(CDK) synth --quiet

@@ -16,12 +16,10 @@ def build_app(outdir: str | None = None) -> cdk.App:
     InquiryDeskStack(
         app,
         name,
-        env=cdk.Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
-        ),
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
         description="Inquiry Desk: every customer inquiry answered on time, followed up and closed",
     )
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))  # type: ignore[attr-defined]
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app
 
 

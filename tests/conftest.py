@@ -38,9 +38,13 @@ def signed_chat(payload: dict[str, Any], secret: bytes | None = None) -> tuple[b
 def aws_env() -> Iterator[None]:
     saved = dict(os.environ)
     os.environ.update(
-        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1", AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_NAMESPACE="InquiryDesk",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_NAMESPACE="InquiryDesk",
         POWERTOOLS_SERVICE_NAME="tests",
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)

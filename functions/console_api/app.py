@@ -22,8 +22,17 @@ app = make_resolver()
 
 class ActionRequest(BaseModel):
     action: Literal[
-        "acknowledge", "assign", "start", "reply", "wait_on_customer", "customer_replied",
-        "resolve", "close", "reopen", "reclassify", "note",
+        "acknowledge",
+        "assign",
+        "start",
+        "reply",
+        "wait_on_customer",
+        "customer_replied",
+        "resolve",
+        "close",
+        "reopen",
+        "reclassify",
+        "note",
     ]
     text: str | None = Field(default=None, max_length=20_000)
     result: str | None = Field(default=None, max_length=5_000)
@@ -70,17 +79,15 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     data = request.model_dump(exclude={"action"}, exclude_none=True)
-    inquiry = InquiryService(wiring.repository()).act(
-        inquiry_id, Action(request.action), _actor(), utc_now(), **data
-    )
+    inquiry = InquiryService(wiring.repository()).act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
-def team_queue(
-    team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> Any:
-    return json_response(200, {"team": team, "inquiries": [_dump(i) for i in wiring.repository().team_queue(team, limit)]})
+def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
+    return json_response(
+        200, {"team": team, "inquiries": [_dump(i) for i in wiring.repository().team_queue(team, limit)]}
+    )
 
 
 @app.get("/api/customers/<customer_id>/inquiries", tags=["customers"], summary="A customer's history")
@@ -90,7 +97,8 @@ def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
     if customer is None:
         raise NotFound(f"no customer {customer_id}")
     return json_response(
-        200, {"customer": _dump(customer), "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id)]}
+        200,
+        {"customer": _dump(customer), "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id)]},
     )
 
 

@@ -21,8 +21,12 @@ class Accepted(BaseModel):
     inquiry_id: str
 
 
-_ACCEPTED = {202: {"description": "Recorded (or recognised as already recorded)", "content": {
-    "application/json": {"schema": Accepted.model_json_schema()}}}}
+_ACCEPTED = {
+    202: {
+        "description": "Recorded (or recognised as already recorded)",
+        "content": {"application/json": {"schema": Accepted.model_json_schema()}},
+    }
+}
 _REFUSED = {
     400: {"description": "Malformed body or missing fields; nothing stored"},
     401: {"description": "Signature missing, forged, replayed or stale; nothing stored"},

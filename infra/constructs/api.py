@@ -4,7 +4,10 @@ the local HTTP front builds."""
 
 from __future__ import annotations
 
-from aws_cdk import aws_apigateway as apigw, aws_cognito as cognito, aws_lambda as lambda_, aws_logs as logs
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 WEBHOOK_ROUTES: dict[str, list[str]] = {
@@ -33,8 +36,15 @@ class Api(Construct):
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=True,
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
                 ),
                 throttling_rate_limit=200,
                 throttling_burst_limit=400,
@@ -55,7 +65,9 @@ class Api(Construct):
                 # signature scheme inside the handler instead.
                 self.unauthenticated_methods.append(
                     resource.add_method(
-                        method, intake_integration, authorization_type=apigw.AuthorizationType.NONE,
+                        method,
+                        intake_integration,
+                        authorization_type=apigw.AuthorizationType.NONE,
                         request_validator=self.validator,
                     )
                 )
@@ -65,7 +77,8 @@ class Api(Construct):
             default_integration=apigw.LambdaIntegration(console_api),
             any_method=True,
             default_method_options=apigw.MethodOptions(
-                authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO,
+                authorizer=authorizer,
+                authorization_type=apigw.AuthorizationType.COGNITO,
                 request_validator=self.validator,
             ),
         )

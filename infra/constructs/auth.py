@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_cognito as cognito
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.names import AGENT_GROUPS
@@ -17,7 +18,10 @@ class Auth(Construct):
             self_sign_up_enabled=False,
             sign_in_aliases=cognito.SignInAliases(username=True, email=True),
             password_policy=cognito.PasswordPolicy(
-                min_length=12, require_digits=True, require_lowercase=True, require_uppercase=True,
+                min_length=12,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
                 require_symbols=True,
             ),
             mfa=cognito.Mfa.OPTIONAL,

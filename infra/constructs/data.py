@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, aws_dynamodb as ddb, aws_kms as kms
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as ddb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 
 class Data(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        self.key = kms.Key(
-            self, "DataKey", enable_key_rotation=True, description="Inquiry Desk customer data at rest"
-        )
+        self.key = kms.Key(self, "DataKey", enable_key_rotation=True, description="Inquiry Desk customer data at rest")
         # ddb.Table, not TableV2: the local runtime deploys this template into moto, which
         # knows AWS::DynamoDB::Table only.
         self.table = ddb.Table(

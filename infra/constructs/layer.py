@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, aws_lambda as lambda_
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.names import BUILD_DIR, CORE_PACKAGE_DIR, LAYER_REQUIREMENTS
@@ -39,9 +40,20 @@ def _dependencies_dir() -> Path:
         uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv") or "uv"
         subprocess.run(
             [
-                uv, "pip", "install", "--quiet", "--target", str(target / "python"),
-                "--python-platform", PLATFORM, "--python-version", PYTHON_VERSION,
-                "--only-binary", ":all:", "-r", str(LAYER_REQUIREMENTS),
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--target",
+                str(target / "python"),
+                "--python-platform",
+                PLATFORM,
+                "--python-version",
+                PYTHON_VERSION,
+                "--only-binary",
+                ":all:",
+                "-r",
+                str(LAYER_REQUIREMENTS),
             ],
             check=True,
         )
@@ -55,7 +67,9 @@ class _LocalLayerBundling:
         out = Path(output_dir) / "python"
         shutil.copytree(_dependencies_dir() / "python", out, dirs_exist_ok=True)
         shutil.copytree(
-            CORE_PACKAGE_DIR, out / CORE_PACKAGE_DIR.name, dirs_exist_ok=True,
+            CORE_PACKAGE_DIR,
+            out / CORE_PACKAGE_DIR.name,
+            dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
         return True

@@ -35,7 +35,6 @@ def _data_dir() -> Path:
 
 def _repository(stack: str | None) -> Any:
     import boto3
-
     from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
 
     if stack:
@@ -51,8 +50,11 @@ def _repository(stack: str | None) -> Any:
         raise CliError(f"no local system found ({discovery} missing): start it with `make run`, or pass --stack")
     info = json.loads(discovery.read_text())
     client = boto3.client(
-        "dynamodb", endpoint_url=info["endpoint"], region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "dynamodb",
+        endpoint_url=info["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
     try:
         client.describe_table(TableName=info["outputs"][names.OUT_TABLE])
@@ -73,7 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Starting Inquiry Desk locally (clock x{options.clock_speed}) ...", flush=True)
     system.start()
     url = system.http_url
-    print(f"""
+    print(
+        f"""
 Inquiry Desk is running.
   HTTP front     {url}   (GET {url}/health)
   embedded AWS   {system.endpoint}
@@ -84,7 +87,9 @@ Try it:
   TOKEN=$(.venv/bin/desk token --user agent)
   curl -s -H "Authorization: Bearer $TOKEN" {url}/api/inquiries
   (the README shows how to post a signed chat webhook)
-Ctrl-C stops it.""", flush=True)
+Ctrl-C stops it.""",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -107,11 +112,17 @@ def cmd_token(args: argparse.Namespace) -> int:
     if not discovery.exists():
         raise CliError("no local system found: start it with `make run`")
     info = json.loads(discovery.read_text())
-    idp = boto3.client("cognito-idp", endpoint_url=info["endpoint"], region_name="us-east-1",
-                       aws_access_key_id="local", aws_secret_access_key="local")
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=info["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     try:
         got = idp.initiate_auth(
-            ClientId=info["outputs"][names.OUT_USER_POOL_CLIENT_ID], AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=info["outputs"][names.OUT_USER_POOL_CLIENT_ID],
+            AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": args.user, "PASSWORD": args.password or DEMO_PASSWORD},
         )
     except Exception as err:
@@ -128,8 +139,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps({"inquiries": [i.model_dump(mode="json") for i in found]}, ensure_ascii=False, indent=2))
     else:
         for i in found:
-            print(f"{i.inquiry_id}  {i.received_at:%Y-%m-%d %H:%M}  {i.channel.value:<11} {i.status.value:<20} "
-                  f"{i.urgency.value:<6} {i.team or '-':<12} {i.description[:50]!r}")
+            print(
+                f"{i.inquiry_id}  {i.received_at:%Y-%m-%d %H:%M}  {i.channel.value:<11} {i.status.value:<20} "
+                f"{i.urgency.value:<6} {i.team or '-':<12} {i.description[:50]!r}"
+            )
     return 0
 
 
@@ -159,8 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="start the local system on the embedded AWS")
-    serve.add_argument("--clock-speed", type=float, default=None,
-                       help="run the clock this many times faster than real time (DESK_CLOCK_SPEED)")
+    serve.add_argument(
+        "--clock-speed",
+        type=float,
+        default=None,
+        help="run the clock this many times faster than real time (DESK_CLOCK_SPEED)",
+    )
     serve.add_argument("--port", type=int, default=None, help="HTTP port (DESK_HTTP_PORT, default 8080)")
     serve.set_defaults(func=cmd_serve)
 

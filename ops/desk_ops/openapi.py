@@ -11,12 +11,12 @@ import json
 import os
 from typing import Any
 
-from infra.names import ROOT
-
 from desk_ops.local.lambdas import LambdaRunner
+from infra.names import ROOT
 
 DOC = ROOT / "docs" / "openapi.json"
 HTTP_FUNCTIONS = ("intake", "console_api")
+
 
 # Webhook bodies are read raw (the signature covers the exact bytes), so they are documented
 # here from the codecs' models rather than declared as parsed route parameters.
@@ -31,25 +31,28 @@ def generate() -> dict[str, Any]:
     runner = LambdaRunner()
     doc: dict[str, Any] = {}
     for name in HTTP_FUNCTIONS:
-        schema = json.loads(runner.module(name).app.get_openapi_json_schema(
-            title="Inquiry Desk API", version="1.0.0",
-            description="Channel webhooks (each signed with its channel's scheme) and the agents' API "
-            "(Cognito ID token as a Bearer token).",
-        ))
+        schema = json.loads(
+            runner.module(name).app.get_openapi_json_schema(
+                title="Inquiry Desk API",
+                version="1.0.0",
+                description="Channel webhooks (each signed with its channel's scheme) and the agents' API "
+                "(Cognito ID token as a Bearer token).",
+            )
+        )
         if not doc:
             doc = schema
         else:
             doc["paths"].update(schema.get("paths", {}))
             doc.setdefault("components", {}).setdefault("schemas", {}).update(
-                schema.get("components", {}).get("schemas", {}))
+                schema.get("components", {}).get("schemas", {})
+            )
     for path, model in _webhook_bodies().items():
         for operation in doc["paths"].get(path, {}).values():
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": model.model_json_schema()}},
             }
-    doc["components"]["securitySchemes"] = {
-        "cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    doc["components"]["securitySchemes"] = {"cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     for path, operations in doc["paths"].items():
         if path.startswith("/api/"):
             for operation in operations.values():

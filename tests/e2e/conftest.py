@@ -33,8 +33,9 @@ class RunningDesk:
     log: Path
 
     def desk(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*DESK, *args], env=self.env, capture_output=True, text=True, timeout=120,
-                              cwd=ROOT, check=False)
+        return subprocess.run(
+            [*DESK, *args], env=self.env, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+        )
 
     def token(self, user: str = "agent") -> str:
         got = self.desk("token", "--user", user)
@@ -49,12 +50,18 @@ class RunningDesk:
 def start_desk(data_dir: Path, extra_env: dict[str, str] | None = None) -> RunningDesk:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(DESK_HTTP_PORT=str(port), DESK_SMTP_PORT=str(free_port()), DESK_DATA_DIR=str(data_dir),
-               PYTHONUNBUFFERED="1", **(extra_env or {}))
+    env.update(
+        DESK_HTTP_PORT=str(port),
+        DESK_SMTP_PORT=str(free_port()),
+        DESK_DATA_DIR=str(data_dir),
+        PYTHONUNBUFFERED="1",
+        **(extra_env or {}),
+    )
     log = data_dir / f"serve-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([*DESK, "serve"], env=env, cwd=ROOT, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [*DESK, "serve"], env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

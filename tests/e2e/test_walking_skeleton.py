@@ -13,8 +13,13 @@ from tests.e2e.conftest import RunningDesk, start_desk
 
 
 def test_R1_2_chat_inquiry_end_to_end_survives_restart(running: RunningDesk, desk_data: Path) -> None:
-    payload = {"message_id": f"web-{uuid.uuid4()}", "customer_id": "cust-e2e", "name": "Li Lei",
-               "order_number": "SO-1001", "text": "My order has not shipped yet, 还没发货"}
+    payload = {
+        "message_id": f"web-{uuid.uuid4()}",
+        "customer_id": "cust-e2e",
+        "name": "Li Lei",
+        "order_number": "SO-1001",
+        "text": "My order has not shipped yet, 还没发货",
+    }
     body, headers = signed_chat(payload)
     first = requests.post(f"{running.url}/webhooks/chat", data=body, headers=headers, timeout=30)
     assert first.status_code == 202, first.text
@@ -26,8 +31,12 @@ def test_R1_2_chat_inquiry_end_to_end_survives_restart(running: RunningDesk, des
 
     # forged signature: 401, nothing stored
     forged_body, _ = signed_chat({**payload, "message_id": f"web-{uuid.uuid4()}"})
-    forged = requests.post(f"{running.url}/webhooks/chat", data=forged_body,
-                           headers={"X-Desk-Signature": "sha256=" + "ab" * 32}, timeout=30)
+    forged = requests.post(
+        f"{running.url}/webhooks/chat",
+        data=forged_body,
+        headers={"X-Desk-Signature": "sha256=" + "ab" * 32},
+        timeout=30,
+    )
     assert forged.status_code == 401 and forged.json()["error"] == "bad_signature"
 
     # the API needs a token; with one, the inquiry and its timeline come back
@@ -45,8 +54,12 @@ def test_R1_2_chat_inquiry_end_to_end_survives_restart(running: RunningDesk, des
     assert json.loads(shown.stdout)["inquiry"]["customer_name"] == "Li Lei"
 
     # an agent acknowledges; the team queue shows it
-    acted = requests.post(f"{running.url}/api/inquiries/{inquiry_id}/actions", headers=auth,
-                          json={"action": "acknowledge"}, timeout=30)
+    acted = requests.post(
+        f"{running.url}/api/inquiries/{inquiry_id}/actions",
+        headers=auth,
+        json={"action": "acknowledge"},
+        timeout=30,
+    )
     assert acted.status_code == 200 and acted.json()["inquiry"]["status"] == "acknowledged"
     team = acted.json()["inquiry"]["team"]
     queue = requests.get(f"{running.url}/api/queues/{team}", headers=auth, timeout=30).json()

@@ -16,11 +16,20 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cdk.out")
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(out), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "HOME": str(out),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
     # no AWS credentials, no Docker: exactly what an operator's CI or this machine has
     result = subprocess.run(
         [str(ROOT / "node_modules/.bin/cdk"), "synth", "--quiet", "--output", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
@@ -45,8 +54,17 @@ def test_cdk_nag_aws_solutions_has_no_unacknowledged_findings(synthesized: Path)
 
 def test_cfn_lint_reports_no_errors(synthesized: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cfnlint", "--format", "parseable", str(synthesized / "InquiryDesk.template.json")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "cfnlint",
+            "--format",
+            "parseable",
+            str(synthesized / "InquiryDesk.template.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     errors = [line for line in result.stdout.splitlines() if ":E" in line]
     assert errors == [], "\n".join(errors)

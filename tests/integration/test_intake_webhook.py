@@ -20,8 +20,12 @@ def _post(runner: Any, body: bytes, headers: dict[str, str]) -> tuple[int, dict[
 
 
 def _chat(**overrides: Any) -> dict[str, Any]:
-    return {"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4()}", "text": "我要退货 return please",
-            **overrides}
+    return {
+        "message_id": f"m-{uuid.uuid4()}",
+        "customer_id": f"c-{uuid.uuid4()}",
+        "text": "我要退货 return please",
+        **overrides,
+    }
 
 
 def test_R1_2_new_message_opens_inquiry_with_record_fields(runner: Any, stack: Any, dynamodb: Any) -> None:

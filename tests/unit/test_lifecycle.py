@@ -13,8 +13,15 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _inquiry(**kw: object) -> Inquiry:
-    return Inquiry(inquiry_id="Q1", customer_id="C1", channel=Channel.CHAT, received_at=T0,
-                   description="hello", event_count=2, **kw)  # type: ignore[arg-type]
+    return Inquiry(
+        inquiry_id="Q1",
+        customer_id="C1",
+        channel=Channel.CHAT,
+        received_at=T0,
+        description="hello",
+        event_count=2,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_full_loop_to_closed_records_result_satisfaction_and_archive_time() -> None:

@@ -30,9 +30,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
     try:
         return Settings.model_validate({k: v for k, v in env.items() if v != ""})
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False)
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
         raise SettingsError(f"bad Lambda environment: {problems}") from None
 
 

@@ -34,25 +34,17 @@ class Action(StrEnum):
 
 _ALLOWED: dict[Action, frozenset[Status]] = {
     Action.ACKNOWLEDGE: frozenset({Status.NEW}),
-    Action.ASSIGN: frozenset(
-        {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
-    ),
+    Action.ASSIGN: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
     Action.START: frozenset({Status.NEW, Status.ACKNOWLEDGED}),
-    Action.REPLY: frozenset(
-        {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
-    ),
+    Action.REPLY: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
     Action.WAIT_ON_CUSTOMER: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS}),
     Action.CUSTOMER_REPLIED: frozenset(
         {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
     ),
-    Action.RESOLVE: frozenset(
-        {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
-    ),
+    Action.RESOLVE: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
     Action.CLOSE: frozenset({Status.RESOLVED}),
     Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
-    Action.RECLASSIFY: frozenset(
-        {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
-    ),
+    Action.RECLASSIFY: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
     Action.NOTE: frozenset(Status),
 }
 

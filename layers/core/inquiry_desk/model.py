@@ -68,9 +68,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-OPEN_STATUSES = frozenset(
-    {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}
-)
+OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER})
 
 
 class Urgency(StrEnum):

@@ -97,9 +97,7 @@ def _idempotent_receive() -> Any:
     from .adapters.aws import client
 
     s = settings()
-    persistence = DynamoDBPersistenceLayer(
-        table_name=s.idempotency_table_name, boto3_client=client("dynamodb")
-    )
+    persistence = DynamoDBPersistenceLayer(table_name=s.idempotency_table_name, boto3_client=client("dynamodb"))
     config = _idempotency_config()
 
     @idempotent_function(

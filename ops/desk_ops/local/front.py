@@ -34,7 +34,11 @@ class TokenVerifier:
     def claims(self, token: str) -> dict[str, Any]:
         key = self._jwks.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
-            token, key.key, algorithms=["RS256"], audience=self.client_id, issuer=self.issuer,
+            token,
+            key.key,
+            algorithms=["RS256"],
+            audience=self.client_id,
+            issuer=self.issuer,
             options={"require": ["exp", "iss", "aud"]},
         )
         if claims.get("token_use") != "id":
@@ -43,7 +47,12 @@ class TokenVerifier:
 
 
 def api_gateway_event(
-    method: str, raw_path: str, headers: dict[str, str], body: bytes, claims: dict[str, Any] | None, stage: str
+    method: str,
+    raw_path: str,
+    headers: dict[str, str],
+    body: bytes,
+    claims: dict[str, Any] | None,
+    stage: str,
 ) -> dict[str, Any]:
     split = urlsplit(raw_path)
     query = dict(parse_qsl(split.query, keep_blank_values=True))

@@ -60,8 +60,7 @@ class LambdaRunner:
     def invoke(self, name: str, event: Any, function_arn: str = "") -> Any:
         """Call functions/<name>/app.py's lambda_handler with `event`; exceptions propagate."""
         handler = self.module(name).lambda_handler
-        context = LocalContext(function_name=name, invoked_function_arn=function_arn,
-                               aws_request_id=str(uuid.uuid4()))
+        context = LocalContext(function_name=name, invoked_function_arn=function_arn, aws_request_id=str(uuid.uuid4()))
         self.invocations[name] = self.invocations.get(name, 0) + 1
         return handler(event, context)
 

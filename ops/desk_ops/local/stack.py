@@ -41,8 +41,13 @@ class LocalStack:
 
 def _inputs_hash() -> str:
     digest = hashlib.sha256()
-    roots = [names.ROOT / "infra", names.FUNCTIONS_DIR, names.CORE_PACKAGE_DIR, names.ROOT / "cdk.json",
-             names.LAYER_REQUIREMENTS]
+    roots = [
+        names.ROOT / "infra",
+        names.FUNCTIONS_DIR,
+        names.CORE_PACKAGE_DIR,
+        names.ROOT / "cdk.json",
+        names.LAYER_REQUIREMENTS,
+    ]
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for f in files:
@@ -70,7 +75,11 @@ def synth(stack_name: str = "InquiryDesk", force: bool = False) -> Path:
     cdk = names.ROOT / "node_modules" / ".bin" / "cdk"
     result = subprocess.run(
         [str(cdk), "synth", "--quiet", "--output", str(SYNTH_DIR), "-c", f"desk:stackName={stack_name}"],
-        cwd=names.ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=names.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
@@ -93,8 +102,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     assets = json.loads((out / f"{stack_name}.assets.json").read_text())
 
     ssm = session.client("ssm")
-    ssm.put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30", Type="String",
-                      Overwrite=True)
+    ssm.put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30", Type="String", Overwrite=True)
     s3 = session.client("s3")
     bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{ACCOUNT}-{REGION}"
     s3.create_bucket(Bucket=bucket)
@@ -111,8 +119,11 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
         "Resources": {lid: _resolve(r, made) for lid, r in template["Resources"].items() if lid not in made}
     }
     cfn = session.client("cloudformation")
-    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template), Capabilities=[
-        "CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )
     described = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     if not described["StackStatus"].endswith("COMPLETE"):
         raise RuntimeError(f"local stack did not deploy: {described['StackStatus']}")
@@ -125,21 +136,35 @@ def _resources_of(template: dict[str, Any], kind: str) -> list[tuple[str, dict[s
     return [(lid, r) for lid, r in template["Resources"].items() if r["Type"] == kind]
 
 
-def _preprovision(session: boto3.session.Session, template: dict[str, Any], stack_name: str) -> dict[str, dict[str, str]]:
+def _preprovision(
+    session: boto3.session.Session, template: dict[str, Any], stack_name: str
+) -> dict[str, dict[str, str]]:
     """Create what moto's CloudFormation skips, from the template's own properties.
 
     Returns logical id -> {"Ref": ..., "Arn": ...} so that references to them can be resolved in
     the template before it is handed to moto (moto would otherwise resolve them to nothing).
     """
     made: dict[str, dict[str, str]] = {}
-    idp = session.client("cognito-idp")
+    idp: Any = session.client("cognito-idp")
     for lid, pool_res in _resources_of(template, "AWS::Cognito::UserPool"):
         props = pool_res["Properties"]
         policy = props.get("Policies", {}).get("PasswordPolicy", {})
         pool = idp.create_user_pool(
             PoolName=f"{stack_name}-agents",
-            Policies={"PasswordPolicy": {k: v for k, v in policy.items() if k in (
-                "MinimumLength", "RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols")}},
+            Policies={
+                "PasswordPolicy": {
+                    k: v
+                    for k, v in policy.items()
+                    if k
+                    in (
+                        "MinimumLength",
+                        "RequireUppercase",
+                        "RequireLowercase",
+                        "RequireNumbers",
+                        "RequireSymbols",
+                    )
+                }
+            },
             UsernameAttributes=props.get("UsernameAttributes", []) or [],
         )["UserPool"]
         made[lid] = {"Ref": pool["Id"], "Arn": pool["Arn"]}
@@ -147,7 +172,8 @@ def _preprovision(session: boto3.session.Session, template: dict[str, Any], stac
         props = client_res["Properties"]
         pool_id = _resolve(props["UserPoolId"], made)
         client = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="console",
+            UserPoolId=pool_id,
+            ClientName="console",
             ExplicitAuthFlows=props.get("ExplicitAuthFlows", ["ALLOW_USER_PASSWORD_AUTH"]),
         )["UserPoolClient"]
         made[lid] = {"Ref": client["ClientId"]}

@@ -76,8 +76,12 @@ class LocalSystem:
         warnings.filterwarnings("ignore", message=".*(CloudFormation|empty metrics|Lambda context).*")
 
         os.environ.update(
-            AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_DEFAULT_REGION=REGION,
-            AWS_REGION=REGION, AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled", MOTO_ACCOUNT_ID=ACCOUNT,
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",
+            AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION,
+            AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+            MOTO_ACCOUNT_ID=ACCOUNT,
         )
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
@@ -87,7 +91,6 @@ class LocalSystem:
         self._configure_moto()
 
         import boto3
-
         from inquiry_desk.model import set_clock
 
         set_clock(self.clock.now)
@@ -115,10 +118,29 @@ class LocalSystem:
 
     def _configure_moto(self) -> None:
         import requests
+        from moto.dynamodb.models import DynamoDBBackend
 
-        requests.post(f"{self.endpoint}/moto-api/config", json={
-            "stepfunctions": {"execute_state_machine": True},
-        }, timeout=5)
+        # moto's transact_write_items deep-copies the tables for its rollback; two at once race
+        # ("dictionary changed size during iteration"). DynamoDB itself has no such limit, so the
+        # harness serialises them rather than letting the product see phantom 500s.
+        original = DynamoDBBackend.transact_write_items
+        if not getattr(original, "_desk_serialised", False):
+            lock = threading.Lock()
+
+            def transact_write_items(backend: Any, *args: Any, **kwargs: Any) -> Any:
+                with lock:
+                    return original(backend, *args, **kwargs)
+
+            transact_write_items._desk_serialised = True  # type: ignore[attr-defined]
+            DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+
+        requests.post(
+            f"{self.endpoint}/moto-api/config",
+            json={
+                "stepfunctions": {"execute_state_machine": True},
+            },
+            timeout=5,
+        )
 
     def _function_environment(self) -> None:
         """The handlers run in this process: give them their functions' environment."""
@@ -154,8 +176,15 @@ class LocalSystem:
         idp = self.session.client("cognito-idp")
         pool = self.stack.outputs[names.OUT_USER_POOL_ID]
         for user, group in DEMO_USERS.items():
-            idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS", UserAttributes=[
-                {"Name": "email", "Value": f"{user}@desk.local"}, {"Name": "email_verified", "Value": "true"}])
+            idp.admin_create_user(
+                UserPoolId=pool,
+                Username=user,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": f"{user}@desk.local"},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )
             idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=DEMO_PASSWORD, Permanent=True)
             idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
 
@@ -163,7 +192,8 @@ class LocalSystem:
         assert self.stack is not None
         idp = self.session.client("cognito-idp")
         got = idp.initiate_auth(
-            ClientId=self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID], AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
+            AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": password},
         )
         return str(got["AuthenticationResult"]["IdToken"])
@@ -187,14 +217,14 @@ class LocalSystem:
 
     def _restore(self) -> None:
         assert self.stack is not None
-        db = self.session.client("dynamodb")
+        db: Any = self.session.client("dynamodb")
         for key in PERSISTED_TABLES:
             source = self._tables_dir() / f"{key}.json"
             if not source.exists():
                 continue
             items = json.loads(source.read_text())["items"]
             for start in range(0, len(items), 25):
-                batch = [{"PutRequest": {"Item": i}} for i in items[start:start + 25]]
+                batch = [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]
                 db.batch_write_item(RequestItems={self.stack.outputs[key]: batch})
 
     # --- HTTP --------------------------------------------------------------------------------
@@ -212,8 +242,11 @@ class LocalSystem:
         def static(path: str) -> tuple[int, str, bytes] | None:
             if path == "/health":
                 ok = self.ready.is_set()
-                return (200 if ok else 503), "application/json", json.dumps(
-                    {"status": "ok" if ok else "starting", "clock": self.clock.now().isoformat()}).encode()
+                return (
+                    (200 if ok else 503),
+                    "application/json",
+                    json.dumps({"status": "ok" if ok else "starting", "clock": self.clock.now().isoformat()}).encode(),
+                )
             return None
 
         self._front = Front("127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static)
@@ -229,7 +262,15 @@ class LocalSystem:
         """Where the `desk` CLI finds the running local system."""
         assert self.stack is not None
         self.options.data_dir.mkdir(parents=True, exist_ok=True)
-        (self.options.data_dir / "local.json").write_text(json.dumps({
-            "endpoint": self.endpoint, "http": self.http_url, "outputs": self.stack.outputs,
-            "pid": os.getpid(), "started": time.time(),
-        }, indent=2))
+        (self.options.data_dir / "local.json").write_text(
+            json.dumps(
+                {
+                    "endpoint": self.endpoint,
+                    "http": self.http_url,
+                    "outputs": self.stack.outputs,
+                    "pid": os.getpid(),
+                    "started": time.time(),
+                },
+                indent=2,
+            )
+        )

@@ -1,15 +1,14 @@
-"""DynamoDB single-table repository. Key design (also in the README):
+"""DynamoDB single-table repository. Keys (also in the README):
 
-| item            | PK                          | SK                      | GSI1 (team queue)                      | GSI2 (customer)            | GSI3 (by day)          |
-|-----------------|-----------------------------|-------------------------|----------------------------------------|----------------------------|------------------------|
-| inquiry         | INQ#<id>                    | META                    | TEAM#<team> / <next deadline>#<id> (*) | CUST#<cid> / <received>#id | DAY#<yyyy-mm-dd> / ... |
-| timeline event  | INQ#<id>                    | EVT#<seq, 6 digits>     |                                        |                            |                        |
-| message         | INQ#<id>                    | MSG#<at>#<message id>   |                                        |                            |                        |
-| customer        | CUST#<cid>                  | PROFILE                 |                                        |                            |                        |
-| identity link   | IDENT#<kind>#<value>        | IDENT                   |                                        |                            |                        |
-| channel msg seen| MSGID#<channel>#<msg id>    | MSGID                   |                                        |                            |                        |
-
-(*) only while the inquiry is open: the index is sparse, so a queue read touches open work only.
+inquiry           PK INQ#<id>               SK META
+                  GSI1 TEAM#<team> / <next deadline>#<0 urgent|1 normal>#<id>   (open only: sparse)
+                  GSI2 CUST#<customer id> / <received at>#<id>
+                  GSI3 DAY#<yyyy-mm-dd> / <received at>#<id>
+timeline event    PK INQ#<id>               SK EVT#<seq, 6 digits>
+message           PK INQ#<id>               SK MSG#<at>#<message id>
+customer          PK CUST#<customer id>     SK PROFILE
+identity link     PK IDENT#<kind>#<value>   SK IDENT
+channel msg seen  PK MSGID#<channel>#<id>   SK MSGID   (the durable dedupe record)
 """
 
 from __future__ import annotations
@@ -106,9 +105,7 @@ class DynamoInquiryRepository:
         return item["customer_id"]["S"] if item else None
 
     def get_customer(self, customer_id: str) -> Customer | None:
-        got = self._db.get_item(
-            TableName=self._table, Key={"PK": {"S": f"CUST#{customer_id}"}, "SK": {"S": "PROFILE"}}
-        )
+        got = self._db.get_item(TableName=self._table, Key={"PK": {"S": f"CUST#{customer_id}"}, "SK": {"S": "PROFILE"}})
         item = got.get("Item")
         return Customer.model_validate(_strip_keys(_plain(item))) if item else None
 
@@ -138,10 +135,7 @@ class DynamoInquiryRepository:
                 }
             },
             {"Put": {"TableName": self._table, "Item": _item(_message_attrs(new.message))}},
-            *(
-                {"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}}
-                for e in new.events
-            ),
+            *({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in new.events),
         ]
         if new.new_customer is not None:
             customer = new.new_customer
@@ -242,8 +236,10 @@ class DynamoInquiryRepository:
                 seen = self._seen(dedupe_key)
                 if seen is not None:
                     raise DuplicateMessage(seen) from err
-            if stale_index is not None and len(reasons) > stale_index and reasons[stale_index] == (
-                "ConditionalCheckFailed"
+            if (
+                stale_index is not None
+                and len(reasons) > stale_index
+                and reasons[stale_index] == ("ConditionalCheckFailed")
             ):
                 raise StaleInquiry("inquiry changed concurrently") from err
             if identities_linked and "ConditionalCheckFailed" in reasons[1:]:
