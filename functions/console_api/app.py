@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk import wiring
 from inquiry_desk.errors import NotFound
 from inquiry_desk.http import json_response, make_resolver
-from inquiry_desk.inquiries import InquiryService
 from inquiry_desk.lifecycle import Action
 from inquiry_desk.model import utc_now
 from inquiry_desk.observability import logger, metrics
@@ -79,7 +78,7 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     data = request.model_dump(exclude={"action"}, exclude_none=True)
-    inquiry = InquiryService(wiring.repository()).act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
+    inquiry = wiring.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
 

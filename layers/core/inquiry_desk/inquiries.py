@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import lifecycle
 from .errors import NotFound, PayloadError
@@ -12,17 +12,22 @@ from .lifecycle import Action
 from .model import Direction, Inquiry, Message
 from .ports import InquiryRepository, StaleInquiry
 
+if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
+    from .deadlines import DeadlinePlanner
+
 
 class InquiryService:
-    def __init__(self, repository: InquiryRepository) -> None:
+    def __init__(self, repository: InquiryRepository, planner: DeadlinePlanner | None = None) -> None:
         self._repo = repository
+        self._planner = planner
 
     def act(self, inquiry_id: str, action: Action, actor: str, at: datetime, **data: Any) -> Inquiry:
         """Apply one action, retrying on a concurrent change (the action is re-checked each time)."""
         for _attempt in range(3):
-            inquiry = self._repo.get(inquiry_id)
-            if inquiry is None:
+            timeline = self._repo.timeline(inquiry_id)
+            if timeline is None:
                 raise NotFound(f"no inquiry {inquiry_id}")
+            inquiry = timeline.inquiry
             message = None
             if action is Action.REPLY:
                 text = str(data.get("text") or "").strip()
@@ -39,9 +44,13 @@ class InquiryService:
                 )
                 data = {**data, "message_id": message.message_id}
             transition = lifecycle.apply(inquiry, action, at, actor, **data)
+            advanced = transition.inquiry
+            if self._planner is not None:
+                due = self._planner.next_due(advanced, [*timeline.events, *transition.events])
+                advanced = advanced.model_copy(update={"next_deadline_at": due})
             try:
-                self._repo.append(transition.inquiry, inquiry.version, transition.events, message)
+                self._repo.append(advanced, inquiry.version, transition.events, message)
             except StaleInquiry:
                 continue
-            return transition.inquiry
+            return advanced
         raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from . import lifecycle
 from .ids import new_id
@@ -24,6 +25,9 @@ from .model import (
 )
 from .ports import DuplicateMessage, IdentityTaken, InquiryRepository, NewInquiry, StaleInquiry
 from .triage import Triage
+
+if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
+    from .deadlines import DeadlinePlanner
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,10 @@ class IntakeService:
         triage: Triage,
         join_window: timedelta = timedelta(0),
         policy_version: str | None = None,
+        planner: DeadlinePlanner | None = None,
     ) -> None:
         self._repo = repository
+        self._planner = planner
         self._triage = triage
         self._join_window = join_window
         self._policy_version = policy_version
@@ -90,6 +96,12 @@ class IntakeService:
                     ),
                 ]
                 advanced = transition.inquiry.model_copy(update={"event_count": events[-1].seq})
+                if self._planner is not None:
+                    timeline = self._repo.timeline(inquiry.inquiry_id)
+                    history = [*(timeline.events if timeline else []), *events]
+                    advanced = advanced.model_copy(
+                        update={"next_deadline_at": self._planner.next_due(advanced, history)}
+                    )
                 self._repo.append(advanced, inquiry.version, events, stored, dedupe_key(message))
                 return IntakeResult(inquiry.inquiry_id, customer_id, created=False, duplicate=False)
         return None
@@ -127,7 +139,7 @@ class IntakeService:
             event_count=2,
         )
         stored = _message(inquiry_id, customer_id, message)
-        events = [
+        events: list[InquiryEvent] = [
             InquiryEvent(
                 inquiry_id=inquiry_id,
                 seq=1,
@@ -149,6 +161,8 @@ class IntakeService:
                 },
             ),
         ]
+        if self._planner is not None:
+            inquiry = inquiry.model_copy(update={"next_deadline_at": self._planner.next_due(inquiry, events)})
         self._repo.create(
             NewInquiry(
                 inquiry=inquiry,

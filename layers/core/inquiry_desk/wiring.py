@@ -56,7 +56,21 @@ def intake_service() -> IntakeService:
         triage(),
         join_window=timedelta(minutes=p.join_window.minutes),
         policy_version=p.version,
+        planner=planner(),
     )
+
+
+@cache
+def planner() -> Any:
+    from .deadlines import DeadlinePlanner
+
+    return DeadlinePlanner(policy())
+
+
+def inquiry_service() -> Any:
+    from .inquiries import InquiryService
+
+    return InquiryService(repository(), planner())
 
 
 def channels() -> Any:
