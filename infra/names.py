@@ -23,6 +23,8 @@ OUT_USER_POOL_CLIENT_ID = "UserPoolClientId"
 OUT_TOPIC = "NotificationsTopicArn"
 OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
+OUT_MAIL_BUCKET = "MailBucketName"
+MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
 
@@ -42,4 +44,5 @@ class FunctionSpec:
 
 
 INTAKE = FunctionSpec("intake", "Channel webhooks: verify, parse, record each message once")
+INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep attachments, record once", timeout_s=30)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")

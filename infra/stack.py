@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct, IConstruct
@@ -15,6 +16,7 @@ from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
+from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
 
 
@@ -53,6 +55,31 @@ class InquiryDeskStack(Stack):
         data.idempotency.grant_read_write_data(intake.function)
         channels.grant_read(intake.function)
 
+        mail = Mail(self, "Mail", recipients=self.node.try_get_context("desk:mailRecipients") or [])
+        intake_email = DeskFunction(
+            self,
+            names.INTAKE_EMAIL,
+            layer,
+            {**common, "MAIL_BUCKET": mail.bucket.bucket_name, "MAIL_PREFIX": names.MAIL_PREFIX},
+        )
+        intake_email.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[mail.bucket.arn_for_objects(f"{names.MAIL_PREFIX}*")]
+            )
+        )
+        intake_email.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[mail.bucket.arn_for_objects("attachments/*")])
+        )
+        data.table.grant(
+            intake_email.function,
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:TransactWriteItems",
+            "dynamodb:PutItem",
+        )
+        data.idempotency.grant_read_write_data(intake_email.function)
+        mail.route_to(intake_email.function)
+
         console_api = DeskFunction(self, names.CONSOLE_API, layer, common)
         data.table.grant(
             console_api.function,
@@ -73,12 +100,13 @@ class InquiryDeskStack(Stack):
             names.OUT_TOPIC: notifications.topic.topic_arn,
             names.OUT_CHANNELS_SECRET: names.channels_secret_name(self.stack_name),
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
+            names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, console_api], api)
+        self._suppress([intake, intake_email, console_api], api, mail)
 
-    def _suppress(self, functions: list[DeskFunction], api: Api) -> None:
+    def _suppress(self, functions: list[DeskFunction], api: Api, mail: Mail) -> None:
         """Every cdk-nag finding we accept, each acknowledged on its construct with its reason."""
         ack = "AwsSolutions::AwsSolutions-"
         for fn in functions:
@@ -103,6 +131,22 @@ class InquiryDeskStack(Stack):
                     "of those, and the layer's wheels are built for it.",
                 },
             )
+        _acknowledge(
+            mail.bucket,
+            {
+                f"{ack}S1": "Raw inbound mail is written only by SES and read only by intake_email; object-level "
+                "access is audited with CloudTrail data events where an operator enables them.",
+            },
+        )
+        _acknowledge(
+            functions[1].role.node.find_child("DefaultPolicy"),
+            {
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/inbound/*]": "SES names each raw mail object by its "
+                "message id under inbound/; intake_email may only read there.",
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/attachments/*]": "Attachments are kept under "
+                "attachments/<mail id>/; intake_email may only write there.",
+            },
+        )
         _acknowledge(
             self.node.find_child("ChannelsSecret"),
             {

@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"""
 Inquiry Desk is running.
   HTTP front     {url}   (GET {url}/health)
+  SMTP (SES)     127.0.0.1:{system.smtp_port}
   embedded AWS   {system.endpoint}
   data           {options.data_dir}   (saved on Ctrl-C, restored on start)
   demo users     {", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())}; password {DEMO_PASSWORD}

@@ -23,6 +23,8 @@ class Settings(BaseModel):
     notifications_topic_arn: str | None = Field(default=None, alias="NOTIFICATIONS_TOPIC_ARN")
     sla_policy_path: str | None = Field(default=None, alias="SLA_POLICY_PATH")
     max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    mail_bucket: str | None = Field(default=None, alias="MAIL_BUCKET")
+    mail_prefix: str = Field(default="inbound/", alias="MAIL_PREFIX")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
 
 

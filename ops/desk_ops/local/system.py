@@ -61,6 +61,7 @@ class LocalSystem:
         self._threads: list[threading.Thread] = []
         self._moto: Any = None
         self._front: Any = None
+        self._smtp: Any = None
         self.endpoint = ""
         self.ready = threading.Event()
 
@@ -102,10 +103,13 @@ class LocalSystem:
         self._demo_users()
         self._restore()
         self._start_front()
+        self._start_smtp()
         self._write_discovery()
         self.ready.set()
 
     def stop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.stop()
         if self._front is not None:
             self._front.shutdown()
         if self.stack is not None:
@@ -254,6 +258,24 @@ class LocalSystem:
         thread.start()
         self._threads.append(thread)
 
+    def _start_smtp(self) -> None:
+        from .smtp import SmtpListener
+
+        assert self.stack is not None
+        fn = self.stack.functions["intake_email"]
+        self._smtp = SmtpListener(
+            self.options.smtp_port,
+            self.session.client("s3"),
+            self.stack.outputs[names.OUT_MAIL_BUCKET],
+            lambda event: self.runner.invoke("intake_email", event, fn["FunctionArn"]),
+            fn["FunctionArn"],
+        )
+        self._smtp.start()
+
+    @property
+    def smtp_port(self) -> int:
+        return self._smtp.port if self._smtp else 0
+
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self._front.port}" if self._front else ""
@@ -266,6 +288,7 @@ class LocalSystem:
             json.dumps(
                 {
                     "endpoint": self.endpoint,
+                    "smtp_port": self.smtp_port,
                     "http": self.http_url,
                     "outputs": self.stack.outputs,
                     "pid": os.getpid(),
