@@ -103,7 +103,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
 
         shutil.rmtree(data_dir)
     options = LocalOptions.from_env({})
-    options.http_port, options.data_dir = 0, data_dir
+    options.http_port, options.smtp_port, options.data_dir = 0, 0, data_dir
     system = LocalSystem(options)
     system.start()
     try:

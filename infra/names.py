@@ -45,4 +45,5 @@ class FunctionSpec:
 
 INTAKE = FunctionSpec("intake", "Channel webhooks: verify, parse, record each message once")
 INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep attachments, record once", timeout_s=30)
+SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")

@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct, IConstruct
 
@@ -14,6 +13,7 @@ from infra import names
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
+from infra.constructs.deadlines import Deadlines
 from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
@@ -35,7 +35,8 @@ class InquiryDeskStack(Stack):
         )
         notifications = Notifications(self, "Notifications", data.key)
         auth = Auth(self, "Auth", callback_urls=self.node.try_get_context("desk:consoleCallbackUrls") or [])
-        schedule_group = scheduler.CfnScheduleGroup(self, "Deadlines", name=f"{self.stack_name}-deadlines")
+        deadlines = Deadlines(self, "Deadlines")
+        schedule_group = deadlines.group
 
         common = {
             "TABLE_NAME": data.table.table_name,
@@ -89,6 +90,14 @@ class InquiryDeskStack(Stack):
             "dynamodb:PutItem",
         )
 
+        sla_timer = DeskFunction(self, names.SLA_TIMER, layer, {**common, **deadlines.environment()})
+        data.table.grant(
+            sla_timer.function, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:PutItem"
+        )
+        data.table.grant_stream_read(sla_timer.function)
+        notifications.topic.grant_publish(sla_timer.function)
+        deadlines.wire(sla_timer.function, sla_timer.role, data.table)
+
         api = Api(self, "Http", intake.function, console_api.function, auth.user_pool)
 
         for key, value in {
@@ -104,7 +113,7 @@ class InquiryDeskStack(Stack):
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, intake_email, console_api], api, mail)
+        self._suppress([intake, intake_email, console_api, sla_timer], api, mail)
 
     def _suppress(self, functions: list[DeskFunction], api: Api, mail: Mail) -> None:
         """Every cdk-nag finding we accept, each acknowledged on its construct with its reason."""

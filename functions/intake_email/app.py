@@ -32,8 +32,12 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
             results.append({"mail": mail_id, "ignored": parsed.automated})
             continue
         attachments = tuple(
-            Attachment(name=a.filename, content_type=a.content_type, size=len(a.content),
-                       url=store.keep_attachment(mail_id, i, a.filename, a.content))
+            Attachment(
+                name=a.filename,
+                content_type=a.content_type,
+                size=len(a.content),
+                url=store.keep_attachment(mail_id, i, a.filename, a.content),
+            )
             for i, a in enumerate(parsed.attachments)
         )
         result = wiring.receive(parsed.message.model_copy(update={"attachments": attachments}))

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from desk_ops.local.harness import scale_step_function_waits, serialise_moto_transactions
 from desk_ops.local.lambdas import LambdaRunner
 from desk_ops.local.stack import LocalStack, deploy
 from moto import mock_aws
@@ -20,7 +21,12 @@ from tests.conftest import CHANNELS_FILE
 
 @pytest.fixture(scope="session")
 def stack(aws_env: None) -> Iterator[LocalStack]:
-    with mock_aws():
+    # Step Functions really executes (each Task calls the real handler through the Lambda hook),
+    # and its Wait states run 600x faster so a 5-minute ladder step takes half a second.
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        LambdaRunner().install_moto_hook()
+        serialise_moto_transactions()
+        scale_step_function_waits(600)
         session = boto3.session.Session(region_name="us-east-1")
         deployed = deploy(session)
         channels = {k: v for k, v in json.loads(CHANNELS_FILE.read_text()).items() if not k.startswith("$")}

@@ -41,7 +41,7 @@ def test_R1_2_new_message_opens_inquiry_with_record_fields(runner: Any, stack: A
     assert (inquiry.customer_name, inquiry.order_number, inquiry.member_id) == ("王芳", "SO-77", "VIP-9")
     assert inquiry.channel.value == "chat" and inquiry.status.value == "new"
     assert inquiry.category == "after_sales_return"
-    assert [e.type.value for e in timeline.events] == ["received", "classified"]
+    assert [e.type.value for e in timeline.events] == ["received", "classified", "assigned"]
     assert [m.body for m in timeline.messages] == ["我要退货 return please"]
 
 

@@ -9,7 +9,7 @@ from . import lifecycle
 from .errors import NotFound, PayloadError
 from .ids import new_id
 from .lifecycle import Action
-from .model import Direction, Inquiry, Message
+from .model import Direction, EventType, Inquiry, InquiryEvent, Message
 from .ports import InquiryRepository, StaleInquiry
 
 if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
@@ -50,6 +50,37 @@ class InquiryService:
                 advanced = advanced.model_copy(update={"next_deadline_at": due})
             try:
                 self._repo.append(advanced, inquiry.version, transition.events, message)
+            except StaleInquiry:
+                continue
+            return advanced
+        raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+
+    def record(
+        self,
+        inquiry_id: str,
+        at: datetime,
+        actor: str,
+        event_type: EventType,
+        data: dict[str, Any],
+        changes: dict[str, Any] | None = None,
+    ) -> Inquiry:
+        """Append one system event (warning, breach, escalation) and apply `changes`, atomically."""
+        for _attempt in range(3):
+            timeline = self._repo.timeline(inquiry_id)
+            if timeline is None:
+                raise NotFound(f"no inquiry {inquiry_id}")
+            inquiry = timeline.inquiry
+            event = InquiryEvent(
+                inquiry_id=inquiry_id, seq=inquiry.event_count + 1, type=event_type, at=at, actor=actor, data=data
+            )
+            advanced = inquiry.model_copy(
+                update={**(changes or {}), "updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
+            )
+            if self._planner is not None:
+                due = self._planner.next_due(advanced, [*timeline.events, event])
+                advanced = advanced.model_copy(update={"next_deadline_at": due})
+            try:
+                self._repo.append(advanced, inquiry.version, [event])
             except StaleInquiry:
                 continue
             return advanced

@@ -136,7 +136,7 @@ class IntakeService:
             language=message.language,
             policy_version=self._policy_version,
             updated_at=message.received_at,
-            event_count=2,
+            event_count=3,
         )
         stored = _message(inquiry_id, customer_id, message)
         events: list[InquiryEvent] = [
@@ -159,6 +159,13 @@ class IntakeService:
                     "team": classification.team,
                     "matched": list(classification.matched),
                 },
+            ),
+            InquiryEvent(  # routed to the team's queue: allocation done (R2.7 stage "assign")
+                inquiry_id=inquiry_id,
+                seq=3,
+                type=EventType.ASSIGNED,
+                at=message.received_at,
+                data={"team": classification.team, "owner": None},
             ),
         ]
         if self._planner is not None:

@@ -103,6 +103,7 @@ class EventType(StrEnum):
     DEADLINE_WARNED = "deadline_warned"
     DEADLINE_BREACHED = "deadline_breached"
     ESCALATED = "escalated"
+    PROGRESS_NOTIFIED = "progress_notified"
     NOTE = "note"
 
 

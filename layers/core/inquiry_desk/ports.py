@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .model import Customer, Identity, Inquiry, InquiryEvent, Message
+
+if TYPE_CHECKING:
+    from .enforcement import Timer
 
 
 class DuplicateMessage(Exception):
@@ -45,6 +48,18 @@ class Timeline:
     messages: list[Message]
 
 
+class Timers(Protocol):
+    def sync(self, inquiry_id: str, timers: Sequence[Timer]) -> dict[str, int]: ...
+
+
+class Notifier(Protocol):
+    def notify(self, kind: str, subject: str, body: dict[str, Any]) -> None: ...
+
+
+class Ladders(Protocol):
+    def start(self, name: str, state: dict[str, Any]) -> None: ...
+
+
 class InquiryRepository(Protocol):
     def customer_for(self, identity: Identity) -> str | None: ...
 
@@ -70,5 +85,7 @@ class InquiryRepository(Protocol):
     def team_queue(self, team: str, limit: int = 50) -> list[Inquiry]: ...
 
     def customer_inquiries(self, customer_id: str, limit: int = 50) -> list[Inquiry]: ...
+
+    def overdue(self, team: str, now: datetime, limit: int = 100) -> list[Inquiry]: ...
 
     def recent(self, since: datetime, limit: int = 50) -> list[Inquiry]: ...

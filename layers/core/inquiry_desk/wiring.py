@@ -135,3 +135,39 @@ def receive(message: InboundMessage) -> IntakeResult:
     """
     result: IntakeResult = _idempotent_receive()(message=message)
     return result
+
+
+def enforcer(own_arn: str) -> Any:
+    """The deadline enforcer for sla_timer; `own_arn` is the function schedules invoke."""
+    from .adapters.aws import client
+    from .adapters.deadlines import SchedulerTimers, SnsNotifier, StepFunctionsLadders
+    from .deadline_service import DeadlineEnforcer
+    from .model import utc_now
+
+    s = settings()
+    missing = [
+        n
+        for n, v in (
+            ("SCHEDULE_GROUP", s.schedule_group),
+            ("SCHEDULER_ROLE_ARN", s.scheduler_role_arn),
+            ("ESCALATION_STATE_MACHINE_ARN", s.escalation_state_machine_arn),
+            ("NOTIFICATIONS_TOPIC_ARN", s.notifications_topic_arn),
+        )
+        if not v
+    ]
+    if missing:
+        raise RuntimeError(f"sla_timer needs {', '.join(missing)}")
+    return DeadlineEnforcer(
+        repository(),
+        policy(),
+        SchedulerTimers(client("scheduler"), str(s.schedule_group), own_arn, str(s.scheduler_role_arn)),
+        SnsNotifier(client("sns"), str(s.notifications_topic_arn)),
+        StepFunctionsLadders(client("stepfunctions"), str(s.escalation_state_machine_arn)),
+        inquiry_service(),
+        utc_now,
+    )
+
+
+def teams() -> list[str]:
+    """Every team the policy routes to (the reconciler walks their queues)."""
+    return sorted({c.team for c in policy().categories.values()})

@@ -8,6 +8,7 @@ client, the channels secret, the Scheduler group), with the properties the templ
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -128,6 +129,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     if not described["StackStatus"].endswith("COMPLETE"):
         raise RuntimeError(f"local stack did not deploy: {described['StackStatus']}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    _mirror_state_machines(session)
     functions = _functions(session, stack_name)
     return LocalStack(stack_name, outputs, functions)
 
@@ -213,6 +215,25 @@ def _resolve(value: Any, made: dict[str, dict[str, str]]) -> Any:
     if isinstance(value, list):
         return [_resolve(v, made) for v in value]
     return value
+
+
+def _mirror_state_machines(session: boto3.session.Session) -> None:
+    """moto keeps executable state machines in a separate backend from the ones its CloudFormation
+    creates; copy each (same name, same resolved definition) so executions really run."""
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.models import stepfunctions_backends
+
+    if not default_user_config.get("stepfunctions", {}).get("execute_state_machine"):
+        return
+    sfn = session.client("stepfunctions")
+    for machine in list(stepfunctions_backends[ACCOUNT][REGION].state_machines):
+        with contextlib.suppress(sfn.exceptions.StateMachineAlreadyExists):
+            sfn.create_state_machine(
+                name=machine.name,
+                definition=machine.definition,
+                roleArn=machine.roleArn,
+                type=getattr(machine, "type", None) or "STANDARD",
+            )
 
 
 def _functions(session: boto3.session.Session, stack_name: str) -> dict[str, dict[str, Any]]:

@@ -62,6 +62,7 @@ class LocalSystem:
         self._moto: Any = None
         self._front: Any = None
         self._smtp: Any = None
+        self.pump: Any = None
         self.endpoint = ""
         self.ready = threading.Event()
 
@@ -89,6 +90,7 @@ class LocalSystem:
         host, port = self._moto.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        os.environ["MOTO_PORT"] = str(port)  # where moto's Step Functions engine calls Lambda back
         self._configure_moto()
 
         import boto3
@@ -104,10 +106,13 @@ class LocalSystem:
         self._restore()
         self._start_front()
         self._start_smtp()
+        self._start_pump()
         self._write_discovery()
         self.ready.set()
 
     def stop(self) -> None:
+        if self.pump is not None:
+            self.pump.stop()
         if self._smtp is not None:
             self._smtp.stop()
         if self._front is not None:
@@ -122,21 +127,10 @@ class LocalSystem:
 
     def _configure_moto(self) -> None:
         import requests
-        from moto.dynamodb.models import DynamoDBBackend
 
-        # moto's transact_write_items deep-copies the tables for its rollback; two at once race
-        # ("dictionary changed size during iteration"). DynamoDB itself has no such limit, so the
-        # harness serialises them rather than letting the product see phantom 500s.
-        original = DynamoDBBackend.transact_write_items
-        if not getattr(original, "_desk_serialised", False):
-            lock = threading.Lock()
+        from .harness import serialise_moto_transactions
 
-            def transact_write_items(backend: Any, *args: Any, **kwargs: Any) -> Any:
-                with lock:
-                    return original(backend, *args, **kwargs)
-
-            transact_write_items._desk_serialised = True  # type: ignore[attr-defined]
-            DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+        serialise_moto_transactions()
 
         requests.post(
             f"{self.endpoint}/moto-api/config",
@@ -145,6 +139,11 @@ class LocalSystem:
             },
             timeout=5,
         )
+
+    def _scale_step_function_waits(self) -> None:
+        from .harness import scale_step_function_waits
+
+        scale_step_function_waits(self.clock.speed)
 
     def _function_environment(self) -> None:
         """The handlers run in this process: give them their functions' environment."""
@@ -263,14 +262,36 @@ class LocalSystem:
 
         assert self.stack is not None
         fn = self.stack.functions["intake_email"]
+        port = self.options.smtp_port
+        if port == 0:  # aiosmtpd cannot report an ephemeral port: pick a free one
+            import socket
+
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
         self._smtp = SmtpListener(
-            self.options.smtp_port,
+            port,
             self.session.client("s3"),
             self.stack.outputs[names.OUT_MAIL_BUCKET],
             lambda event: self.runner.invoke("intake_email", event, fn["FunctionArn"]),
             fn["FunctionArn"],
         )
         self._smtp.start()
+
+    def _start_pump(self) -> None:
+        from .pump import Pump
+
+        assert self.stack is not None
+        by_arn = {fn["FunctionArn"]: name for name, fn in self.stack.functions.items()}
+
+        def invoke(arn: str, event: Any) -> Any:
+            name = by_arn.get(arn) or by_arn.get(arn.rsplit(":", 1)[0])
+            if name is None:
+                raise RuntimeError(f"no local function for {arn}")
+            return self.runner.invoke(name, event, arn)
+
+        self.pump = Pump(self.session, self.clock.now, invoke, self.stack.outputs[names.OUT_SCHEDULE_GROUP])
+        self.pump.start()
 
     @property
     def smtp_port(self) -> int:

@@ -127,13 +127,6 @@ class DynamoInquiryRepository:
                     "ConditionExpression": not_exists,
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _item(_inquiry_attrs(new.inquiry)),
-                    "ConditionExpression": not_exists,
-                }
-            },
             {"Put": {"TableName": self._table, "Item": _item(_message_attrs(new.message))}},
             *({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in new.events),
         ]
@@ -174,6 +167,17 @@ class DynamoInquiryRepository:
                     }
                 }
             )
+        # The inquiry record goes last: stream consumers (deadline planning) then see every item
+        # of the transaction, also on emulators that stream each put as it is applied.
+        ops.append(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(_inquiry_attrs(new.inquiry)),
+                    "ConditionExpression": not_exists,
+                }
+            }
+        )
         self._transact(ops, new.dedupe_key, identities_linked=True)
 
     def append(
@@ -202,7 +206,10 @@ class DynamoInquiryRepository:
                     }
                 }
             )
-        ops.append(
+        if message is not None:
+            ops.append({"Put": {"TableName": self._table, "Item": _item(_message_attrs(message))}})
+        ops.extend({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in events)
+        ops.append(  # last, as in create()
             {
                 "Put": {
                     "TableName": self._table,
@@ -213,10 +220,7 @@ class DynamoInquiryRepository:
                 }
             }
         )
-        if message is not None:
-            ops.append({"Put": {"TableName": self._table, "Item": _item(_message_attrs(message))}})
-        ops.extend({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in events)
-        self._transact(ops, dedupe_key, stale_index=1 if dedupe_key else 0)
+        self._transact(ops, dedupe_key, stale_index=len(ops) - 1)
 
     def _transact(
         self,
@@ -299,6 +303,17 @@ class DynamoInquiryRepository:
     def team_queue(self, team: str, limit: int = 50) -> list[Inquiry]:
         """A team's open inquiries, the next deadline first (urgent first on a tie)."""
         return self._query_inquiries("GSI1", f"TEAM#{team}", limit, forward=True)
+
+    def overdue(self, team: str, now: datetime, limit: int = 100) -> list[Inquiry]:
+        """A team's open inquiries whose next deadline is before `now` (the sparse GSI1, so cheap)."""
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :now",
+            ExpressionAttributeValues={":pk": {"S": f"TEAM#{team}"}, ":now": {"S": _iso(now)}},
+            Limit=limit,
+        )
+        return [Inquiry.model_validate(_strip_keys(_plain(i))) for i in page.get("Items", [])]
 
     def customer_inquiries(self, customer_id: str, limit: int = 50) -> list[Inquiry]:
         """A customer's inquiries on every channel, newest first."""

@@ -99,8 +99,7 @@ def parse_chat(raw_body: bytes, now: datetime | None = None) -> InboundMessage:
         member_id=body.member_id,
         other_identities=others,
         attachments=tuple(
-            Attachment(name=a.name, content_type=a.content_type, url=a.url, size=a.size)
-            for a in body.attachments
+            Attachment(name=a.name, content_type=a.content_type, url=a.url, size=a.size) for a in body.attachments
         ),
     )
 

@@ -197,9 +197,7 @@ def header_text(msg: Message, name: str) -> str:
         parts = decode_header(raw)
     except Exception:  # malformed encoded words: keep the raw text
         return raw.strip()
-    return "".join(
-        part if isinstance(part, str) else decode_bytes(part, charset) for part, charset in parts
-    ).strip()
+    return "".join(part if isinstance(part, str) else decode_bytes(part, charset) for part, charset in parts).strip()
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:

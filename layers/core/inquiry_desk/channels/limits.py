@@ -13,9 +13,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 MAX_EMAIL_BYTES = 40 * 1024 * 1024
 
 
-def ensure_within_limit(
-    raw: bytes | str, limit: int = MAX_WEBHOOK_BYTES, what: str = "request body"
-) -> bytes:
+def ensure_within_limit(raw: bytes | str, limit: int = MAX_WEBHOOK_BYTES, what: str = "request body") -> bytes:
     """Return the body as bytes, or raise PayloadTooLarge when it is over `limit` bytes."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     if len(data) > limit:

@@ -115,8 +115,7 @@ def build_meta_replies(channel: Channel, recipient: str, text: str) -> list[dict
             for chunk in chunks
         ]
     return [
-        {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": chunk}}
-        for chunk in chunks
+        {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": chunk}} for chunk in chunks
     ]
 
 
@@ -191,9 +190,7 @@ def _messaging_event(
 
 
 def _whatsapp_value(value: dict[str, Any], now: datetime | None) -> list[InboundMessage]:
-    names = {
-        str(c.get("wa_id")): _as_dict(c.get("profile")).get("name") for c in _dicts(value.get("contacts"))
-    }
+    names = {str(c.get("wa_id")): _as_dict(c.get("profile")).get("name") for c in _dicts(value.get("contacts"))}
     phone_number_id = _as_dict(value.get("metadata")).get("phone_number_id")
     result = []
     for message in _dicts(value.get("messages")):  # "statuses" (sent/delivered/read) are skipped
@@ -227,9 +224,7 @@ def _whatsapp_message(
             raise PayloadError(f"WhatsApp {kind} message without a media id")
         name = body.get("filename") or f"{kind}-{media_id}"
         mime = body.get("mime_type") or "application/octet-stream"
-        attachments.append(
-            Attachment(name=str(name), content_type=str(mime), url=f"whatsapp-media:{media_id}")
-        )
+        attachments.append(Attachment(name=str(name), content_type=str(mime), url=f"whatsapp-media:{media_id}"))
         text = body.get("caption") or ""
     elif kind == "button":
         text = body.get("text") or ""

@@ -65,9 +65,7 @@ def verify_twilio(headers: Mapping[str, str] | None, url: str, raw_body: bytes, 
     else:
         params = _form(raw)
     token = config.auth_token.get_secret_value()
-    if not any(
-        same(compute_twilio_signature(token, u, params), provided.strip()) for u in _url_variants(url)
-    ):
+    if not any(same(compute_twilio_signature(token, u, params), provided.strip()) for u in _url_variants(url)):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match (forged request, wrong URL or auth token)")
     account = dict(params).get("AccountSid")
     if config.account_sid and account is not None and not same(config.account_sid, account):
@@ -116,9 +114,7 @@ def parse_twilio_sms(
     )
 
 
-def parse_aws_sms(
-    sns_message: str | bytes | Mapping[str, Any], now: datetime | None = None
-) -> InboundMessage:
+def parse_aws_sms(sns_message: str | bytes | Mapping[str, Any], now: datetime | None = None) -> InboundMessage:
     """AWS End User Messaging two-way SMS JSON (the SNS notification's `Message`) as InboundMessage.
 
     Accepts the `Message` string, its decoded object, or the whole SNS notification
@@ -164,9 +160,7 @@ def build_twiml_reply(text: str | None) -> str:
     return f"{head}<Response><Message>{escape(text)}</Message></Response>"
 
 
-def build_aws_sms(
-    to: str, body: str, origination_identity: str, message_type: str = "TRANSACTIONAL"
-) -> dict[str, str]:
+def build_aws_sms(to: str, body: str, origination_identity: str, message_type: str = "TRANSACTIONAL") -> dict[str, str]:
     """Parameters of End User Messaging SMS `SendTextMessage` (pinpoint-sms-voice-v2)."""
     return {
         "DestinationPhoneNumber": to,

@@ -198,9 +198,7 @@ def parse_wechat(xml: bytes, now: datetime | None = None) -> InboundMessage | No
             text = fields.get("Label", "")
             meta["latitude"], meta["longitude"] = fields.get("Location_X", ""), fields.get("Location_Y", "")
         elif msg_type == "link":
-            text = "\n".join(
-                v for v in (fields.get("Title"), fields.get("Description"), fields.get("Url")) if v
-            )
+            text = "\n".join(v for v in (fields.get("Title"), fields.get("Description"), fields.get("Url")) if v)
         else:
             return None
         if media_id:
@@ -268,9 +266,7 @@ def _fields(xml: bytes) -> dict[str, str]:
     try:
         root: Element = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as err:
-        raise PayloadError(
-            f"WeChat XML refused: {type(err).__name__} (DTDs and entities are not allowed)"
-        ) from None
+        raise PayloadError(f"WeChat XML refused: {type(err).__name__} (DTDs and entities are not allowed)") from None
     except ParseError as err:
         raise PayloadError(f"WeChat body is not well-formed XML: {err}") from None
     if root.tag != "xml":

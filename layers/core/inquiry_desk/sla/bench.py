@@ -178,9 +178,7 @@ def bench_vs_businesstimedelta(n: int = 300) -> dict[str, Any]:
     unexplained = sum(1 for d in disagreements if d["reason"] == "unexplained")
     return {
         "sla_speedup_vs_businesstimedelta": _metric(t_theirs / t_ours, "x", ">= 1"),
-        "sla_disagreements_vs_businesstimedelta": _metric(
-            len(disagreements), "cases", f"all explained (of {n})"
-        ),
+        "sla_disagreements_vs_businesstimedelta": _metric(len(disagreements), "cases", f"all explained (of {n})"),
         "sla_unexplained_disagreements": _metric(unexplained, "cases", "0"),
         "disagreements": disagreements,
     }

@@ -114,9 +114,7 @@ class BusinessCalendar:
             _check_shifts(makeup_shifts, f"{name} makeup") if makeup_shifts is not None else self._weekly[0]
         )
         self._closed = frozenset(closed_dates)
-        self._open_dates = {
-            d: _check_shifts(s, f"{name} open date {d}") for d, s in (open_dates or {}).items()
-        }
+        self._open_dates = {d: _check_shifts(s, f"{name} open date {d}") for d, s in (open_dates or {}).items()}
         if country is not None:
             import holidays  # imported lazily: a calendar without holidays never pays for it
 

@@ -244,9 +244,7 @@ def _facts_until(facts: InquiryFacts, until: datetime | None) -> tuple[dict[str,
         changed = {k: v for k, v in changed.items() if current.get(k) != v}
         if changed:
             current.update(changed)
-            notes.append(
-                f"reclassified at {_iso(e.at)} ({', '.join(f'{k}={v}' for k, v in changed.items())})"
-            )
+            notes.append(f"reclassified at {_iso(e.at)} ({', '.join(f'{k}={v}' for k, v in changed.items())})")
     return current, notes
 
 

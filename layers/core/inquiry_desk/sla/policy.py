@@ -183,9 +183,7 @@ Level = Literal["L1", "L2", "L3"]
 # Each match field takes one value or a list of values (any of).
 Channels = Annotated[list[Channel], BeforeValidator(_as_list, json_schema_input_type=Channel | list[Channel])]
 Names = Annotated[list[str], BeforeValidator(_as_list, json_schema_input_type=str | list[str])]
-Urgencies = Annotated[
-    list[Urgency], BeforeValidator(_as_list, json_schema_input_type=Urgency | list[Urgency])
-]
+Urgencies = Annotated[list[Urgency], BeforeValidator(_as_list, json_schema_input_type=Urgency | list[Urgency])]
 Tiers = Annotated[
     list[CustomerTier], BeforeValidator(_as_list, json_schema_input_type=CustomerTier | list[CustomerTier])
 ]
@@ -271,9 +269,7 @@ class CalendarSpec(_Strict):
     makeup_days: bool = Field(
         default=True, description="honour make-up working days (e.g. China's 调休 weekend workdays)"
     )
-    makeup_hours: list[ShiftText] | None = Field(
-        default=None, description="hours on a make-up day; default Monday's"
-    )
+    makeup_hours: list[ShiftText] | None = Field(default=None, description="hours on a make-up day; default Monday's")
     closed_dates: list[date] = Field(default_factory=list)
     open_dates: dict[date, list[ShiftText]] = Field(default_factory=dict)
     note: str | None = None
@@ -523,9 +519,7 @@ def load_policy(path: str | Path) -> SlaPolicy:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PolicyError(
-            p, [("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
-        ) from None
+        raise PolicyError(p, [("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]) from None
     return parse_policy(data, str(p))
 
 

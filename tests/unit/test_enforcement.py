@@ -1,0 +1,129 @@
+"""Deadline enforcement decisions on the shipped policy (R3.1, R3.2, R2.6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from inquiry_desk.enforcement import Phase, Verdict, ceil_minute, decide, escalation_step, timers_for
+from inquiry_desk.model import Channel, EventType, Inquiry, InquiryEvent, Status, Urgency
+from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+
+POLICY = load_policy(shipped_policy_path())
+T0 = datetime(2026, 3, 3, 2, 0, 10, tzinfo=UTC)  # a Tuesday, 10:00:10 in Shanghai
+
+
+def _inquiry(**kw: object) -> Inquiry:
+    base: dict[str, object] = dict(
+        inquiry_id="QTEST",
+        customer_id="C1",
+        channel=Channel.CHAT,
+        received_at=T0,
+        description="退货",
+        category="after_sales_return",
+        team="aftersales",
+        urgency=Urgency.NORMAL,
+        event_count=2,
+    )
+    base.update(kw)
+    return Inquiry(**base)  # type: ignore[arg-type]
+
+
+def _event(seq: int, type_: EventType, at: datetime, **data: object) -> InquiryEvent:
+    return InquiryEvent(inquiry_id="QTEST", seq=seq, type=type_, at=at, data=dict(data))
+
+
+EVENTS = [
+    _event(1, EventType.RECEIVED, T0),
+    _event(2, EventType.CLASSIFIED, T0),
+    _event(3, EventType.ASSIGNED, T0, team="aftersales"),
+]
+
+
+def test_ceil_minute_never_fires_early() -> None:
+    assert ceil_minute(T0) == datetime(2026, 3, 3, 2, 1, tzinfo=UTC)
+    exact = datetime(2026, 3, 3, 2, 5, tzinfo=UTC)
+    assert ceil_minute(exact) == exact
+
+
+def test_R3_1_a_new_inquiry_gets_one_timer_per_pending_deadline_with_idempotent_names() -> None:
+    timers = timers_for(POLICY, _inquiry(), EVENTS, T0)
+    names = [t.name for t in timers]
+    assert len(names) == len(set(names))
+    assert "QTEST-acknowledge-e1-due" in names
+    ack = next(t for t in timers if t.name == "QTEST-acknowledge-e1-due")
+    assert ack.at == datetime(2026, 3, 3, 2, 1, tzinfo=UTC)  # 30 s after 02:00:10, rounded up
+    assert ack.payload["timer"]["phase"] == "due"
+    assert all(t.at.second == 0 and t.at >= T0 for t in timers)
+
+
+def test_acknowledged_inquiry_loses_its_acknowledge_timer_and_resolved_loses_all() -> None:
+    acked = [*EVENTS, _event(4, EventType.ACKNOWLEDGED, T0 + timedelta(seconds=20))]
+    names = [t.name for t in timers_for(POLICY, _inquiry(status=Status.ACKNOWLEDGED), acked, T0)]
+    assert "QTEST-acknowledge-e1-due" not in names and names
+    assert timers_for(POLICY, _inquiry(status=Status.RESOLVED), acked, T0) == []
+
+
+def test_timer_for_a_met_deadline_does_nothing() -> None:
+    acked = [*EVENTS, _event(4, EventType.ACKNOWLEDGED, T0 + timedelta(seconds=20))]
+    got = decide(
+        POLICY, _inquiry(status=Status.ACKNOWLEDGED), acked, "acknowledge", 1, Phase.DUE, T0 + timedelta(minutes=1)
+    )
+    assert got.verdict is Verdict.NOTHING and "met" in got.reason
+
+
+def test_R3_1_breach_when_due_passes_unmet_names_a_ladder() -> None:
+    got = decide(POLICY, _inquiry(), EVENTS, "acknowledge", 1, Phase.DUE, T0 + timedelta(minutes=1))
+    assert got.verdict is Verdict.BREACH
+    assert got.ladder in POLICY.escalation_ladders
+
+
+def test_early_fire_or_moved_deadline_does_nothing() -> None:
+    got = decide(POLICY, _inquiry(), EVENTS, "resolve", 1, Phase.DUE, T0 + timedelta(minutes=1))
+    assert got.verdict is Verdict.NOTHING and "moved" in got.reason
+
+
+def test_breach_is_recorded_once() -> None:
+    breached = [
+        *EVENTS,
+        _event(4, EventType.DEADLINE_BREACHED, T0 + timedelta(minutes=1), kind="acknowledge", episode=1),
+    ]
+    got = decide(POLICY, _inquiry(), breached, "acknowledge", 1, Phase.DUE, T0 + timedelta(minutes=2))
+    assert got.verdict is Verdict.NOTHING
+    assert "QTEST-acknowledge-e1-due" not in [t.name for t in timers_for(POLICY, _inquiry(), breached, T0)]
+
+
+def test_R2_6_progress_notice_tells_the_customer() -> None:
+    resolve_due = next(t for t in timers_for(POLICY, _inquiry(), EVENTS, T0) if "progress_notice" in t.name)
+    got = decide(POLICY, _inquiry(), EVENTS, "progress_notice", 1, Phase.DUE, resolve_due.at)
+    assert got.verdict is Verdict.NOTIFY_CUSTOMER_PROGRESS
+
+
+def test_waiting_on_customer_pauses_resolve() -> None:
+    waiting = [*EVENTS, _event(4, EventType.ACKNOWLEDGED, T0), _event(5, EventType.WAITING_ON_CUSTOMER, T0)]
+    got = decide(
+        POLICY, _inquiry(status=Status.WAITING_ON_CUSTOMER), waiting, "resolve", 1, Phase.DUE, T0 + timedelta(days=5)
+    )
+    assert got.verdict is Verdict.NOTHING and "paused" in got.reason
+
+
+@pytest.mark.parametrize("ladder", sorted(POLICY.escalation_ladders))
+def test_R3_2_ladder_walks_each_step_with_its_own_wait_then_finishes(ladder: str) -> None:
+    steps = POLICY.escalation_ladders[ladder]
+    step, actions, waits = 0, [], []
+    while True:
+        got = escalation_step(POLICY, _inquiry(), EVENTS, "acknowledge", 1, ladder, step)
+        if got.action:
+            actions.append(got.action)
+        if got.done:
+            break
+        waits.append(got.wait_seconds)
+        step = got.next_step
+    assert actions == [s.action for s in steps]
+    assert waits == [int(s.wait.to_timedelta().total_seconds()) for s in steps]
+
+
+def test_R3_1_ladder_stops_as_soon_as_the_deadline_is_met() -> None:
+    acked = [*EVENTS, _event(4, EventType.ACKNOWLEDGED, T0 + timedelta(minutes=3))]
+    got = escalation_step(POLICY, _inquiry(status=Status.ACKNOWLEDGED), acked, "acknowledge", 1, "standard", 2)
+    assert got.done and got.action is None and "met" in got.reason
