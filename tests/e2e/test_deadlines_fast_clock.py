@@ -1,0 +1,66 @@
+"""R3.1/R3.2 on the local system with the clock 60x faster: a 30-second acknowledge deadline
+breaches, the ladder notifies the owner, and stops once an agent acknowledges."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import signed_chat
+from tests.e2e.conftest import RunningDesk, start_desk
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
+    desk = start_desk(Path(tmp_path_factory.mktemp("fast-desk")), {"DESK_CLOCK_SPEED": "60"})
+    yield desk
+    desk.stop()
+
+
+def _events(desk: RunningDesk, inquiry_id: str, auth: dict[str, str]) -> list[dict[str, Any]]:
+    got = requests.get(f"{desk.url}/api/inquiries/{inquiry_id}", headers=auth, timeout=30)
+    assert got.status_code == 200, got.text
+    return list(got.json()["events"])
+
+
+def test_R3_2_breach_escalates_and_stops_when_acknowledged(fast: RunningDesk) -> None:
+    body, headers = signed_chat(
+        {"message_id": f"m-{uuid.uuid4()}", "customer_id": "angry-1", "text": "投诉 complaint: the courier was rude"}
+    )
+    posted = requests.post(f"{fast.url}/webhooks/chat", data=body, headers=headers, timeout=30)
+    assert posted.status_code == 202
+    inquiry_id = posted.json()["inquiry_id"]
+    auth = {"Authorization": f"Bearer {fast.token('agent')}"}
+
+    def ack_escalations() -> list[str]:
+        return [
+            e["data"]["action"]
+            for e in _events(fast, inquiry_id, auth)
+            if e["type"] == "escalated" and e["data"].get("kind") == "acknowledge"
+        ]
+
+    deadline = time.monotonic() + 60  # 1 real minute = 1 clock hour
+    while not ack_escalations():
+        assert time.monotonic() < deadline, _events(fast, inquiry_id, auth)
+        time.sleep(0.3)
+    events = _events(fast, inquiry_id, auth)
+    breach = next(e for e in events if e["type"] == "deadline_breached" and e["data"]["kind"] == "acknowledge")
+    assert breach["actor"] == "sla"
+    assert ack_escalations() == ["notify_owner"]
+
+    acked = requests.post(
+        f"{fast.url}/api/inquiries/{inquiry_id}/actions", headers=auth, json={"action": "acknowledge"}, timeout=30
+    )
+    assert acked.status_code == 200
+    from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+
+    ladder = load_policy(shipped_policy_path()).escalation_ladders[breach["data"]["ladder"]]
+    next_step = ladder[1].wait.to_timedelta().total_seconds() / 60  # real seconds at x60
+    time.sleep(next_step + 5)  # past the ladder's next step, with margin
+    assert ack_escalations() == ["notify_owner"], "the ladder must stop once the inquiry is acknowledged"
