@@ -65,7 +65,7 @@ class _RequestCounter:
     """Counts AWS requests by service with botocore's own events (before-send), every client."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # "<function>/<service>"
         self.enabled = False
         self._lock = threading.Lock()
 
@@ -79,9 +79,11 @@ class _RequestCounter:
             client = original(session, service_name, *args, **kwargs)
 
             def _count(**_: Any) -> None:
-                if counter.enabled and threading.current_thread().name != "desk-front-ignore":
+                from desk_ops.local.lambdas import current_function
+
+                if counter.enabled:
                     with counter._lock:
-                        counter.counts[service_name] += 1
+                        counter.counts[f"{current_function() or 'harness'}/{service_name}"] += 1
 
             client.meta.events.register("before-send", _count)
             return client
@@ -112,6 +114,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
         warm_body, warm_headers = _signed(secret, {"message_id": "warm", "customer_id": "warm", "text": "hi"})
         requests.post(f"{url}/webhooks/chat", data=warm_body, headers=warm_headers, timeout=30)
 
+        lateness = _timer_lateness(system)  # first: it measures the pump, not moto's table growth
         new_counts, dup_counts = [], []
         for _ in range(20):
             body, headers = _signed(
@@ -154,18 +157,60 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
 
     metrics: Metrics = {}
     new = per_service(new_counts)
-    for service, value in new.items():
+    intake = {k.split("/", 1)[1]: v for k, v in new.items() if k.startswith("intake/")}
+    for service, value in intake.items():
         metrics[f"aws_requests_per_new_inquiry_{service}"] = _metric(value, "requests", "")
-    metrics["aws_requests_per_new_inquiry_total"] = _metric(sum(new.values()), "requests", "<= 4")
-    metrics["aws_requests_per_redelivery_total"] = _metric(
-        sum(per_service(dup_counts).values()), "requests", "<= 1, no writes"
+    metrics["aws_requests_per_new_inquiry_total"] = _metric(sum(intake.values()), "requests", "<= 4")
+    planning = {k.split("/", 1)[1]: v for k, v in new.items() if k.startswith("sla_timer/")}
+    metrics["aws_requests_per_new_inquiry_deadline_planning"] = _metric(
+        sum(planning.values()),
+        "requests",
+        "informational: sla_timer on the stream, " + ", ".join(f"{k} {v:g}" for k, v in sorted(planning.items())),
     )
+    dup = per_service(dup_counts)
+    metrics["aws_requests_per_redelivery_total"] = _metric(
+        sum(v for k, v in dup.items() if k.startswith("intake/")), "requests", "<= 1, no writes"
+    )
+    if lateness:
+        ordered = sorted(lateness)
+        metrics["deadline_fire_lateness_p50_s"] = _metric(statistics.median(ordered), "s (clock)", "")
+        metrics["deadline_fire_lateness_p99_s"] = _metric(
+            ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "s (clock)", "<= 1"
+        )
     metrics["local_front_inquiries_per_second"] = _metric(
         rate,
         "inquiries/s",
         "informational: moto copies every table on each transaction, so this falls as data grows",
     )
     return metrics
+
+
+def _timer_lateness(system: Any, n: int = 40) -> list[float]:
+    """Timers made with the product's own adapter, all due at the next whole minute; the pump's
+    record of how late each fired (clock time; the clock runs at real speed here)."""
+    from datetime import timedelta
+
+    from inquiry_desk.adapters.deadlines import SchedulerTimers
+    from inquiry_desk.enforcement import Timer, ceil_minute
+
+    from infra import names
+
+    fn = system.stack.functions["sla_timer"]
+    timers = SchedulerTimers(
+        system.session.client("scheduler"),
+        system.stack.outputs[names.OUT_SCHEDULE_GROUP],
+        fn["FunctionArn"],
+        "arn:aws:iam::123456789012:role/bench",
+    )
+    at = ceil_minute(system.clock.now() + timedelta(seconds=2))
+    before = len(system.pump.lateness)
+    for i in range(n):
+        payload = {"timer": {"inquiry_id": f"QBENCH{i}", "kind": "acknowledge", "episode": 1, "phase": "due"}}
+        timers.sync(f"QBENCH{i}", [Timer(f"QBENCH{i}-acknowledge-e1-due", at, payload)])
+    deadline = time.monotonic() + 90
+    while len(system.pump.lateness) - before < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return list(system.pump.lateness[before:])
 
 
 def bench_sla() -> Metrics:

@@ -37,6 +37,14 @@ class LocalContext:
         return 30_000
 
 
+_current = threading.local()
+
+
+def current_function() -> str | None:
+    """The desk function running on this thread (benchmarks attribute AWS calls with it)."""
+    return getattr(_current, "name", None)
+
+
 class LambdaRunner:
     def __init__(self) -> None:
         self._modules: dict[str, ModuleType] = {}
@@ -62,7 +70,12 @@ class LambdaRunner:
         handler = self.module(name).lambda_handler
         context = LocalContext(function_name=name, invoked_function_arn=function_arn, aws_request_id=str(uuid.uuid4()))
         self.invocations[name] = self.invocations.get(name, 0) + 1
-        return handler(event, context)
+        outer = current_function()
+        _current.name = name
+        try:
+            return handler(event, context)
+        finally:
+            _current.name = outer
 
     def install_moto_hook(self) -> None:
         from moto.awslambda.models import LambdaFunction

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ class Pump:
         self.lateness: list[float] = []  # seconds of clock time between due and fired
         self.fired = 0
         self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="desk-pump-fire")
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -61,6 +63,7 @@ class Pump:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -73,53 +76,63 @@ class Pump:
         self._fire_schedules()
         self._fire_rules()
 
+    def _listed(self) -> list[tuple[str, str, str, dict[str, Any], str | None, float]]:
+        """The group's schedules, read from the emulator's own state: moto only stores schedules,
+        and listing thousands through its HTTP API every tick would make the pump late."""
+        from moto.scheduler.models import scheduler_backends
+
+        from .stack import ACCOUNT, REGION
+
+        group = scheduler_backends[ACCOUNT][REGION].schedule_groups.get(self._group)
+        if group is None:
+            return []
+        try:
+            schedules = list(group.schedules.values())
+        except RuntimeError:  # a schedule was added while copying: the next tick sees it
+            return []
+        return [
+            (
+                s.name,
+                s.schedule_expression,
+                s.schedule_expression_timezone,
+                s.target,
+                s.action_after_completion,
+                float(s.last_modified_date),
+            )
+            for s in schedules
+            if s.state == "ENABLED"
+        ]
+
     def _fire_schedules(self) -> None:
-        listed: list[dict[str, Any]] = []
-        for page in self._scheduler.get_paginator("list_schedules").paginate(GroupName=self._group):
-            listed.extend(page.get("Schedules", []))
         now = self._now()
-        for item in listed:
-            key = (item["Name"], str(item.get("LastModificationDate")))
+        due: list[tuple[str, tuple[str, str], _Schedule]] = []
+        for name, expression, zone, target, after, modified in self._listed():
+            key = (name, str(modified))
             schedule = self._cache.get(key)
             if schedule is None:
-                schedule = self._describe(item["Name"])
+                schedule = _parse(expression, zone, target, after)
                 if schedule is None:
                     continue
                 self._cache[key] = schedule
-            if schedule.at > now:
-                continue
-            try:
-                self._invoke(schedule.target_arn, schedule.payload)
-            except Exception:
-                schedule.failures += 1
-                LOG.exception("schedule %s failed (attempt %d)", item["Name"], schedule.failures)
-                if schedule.failures < 3:
-                    continue  # Scheduler retries too
-            self.lateness.append((self._now() - schedule.at).total_seconds())
-            self.fired += 1
-            if schedule.delete_after or schedule.failures >= 3:
-                with contextlib.suppress(self._scheduler.exceptions.ResourceNotFoundException):
-                    self._scheduler.delete_schedule(Name=item["Name"], GroupName=self._group)
-            self._cache.pop(key, None)
+            if schedule.at <= now:
+                due.append((name, key, schedule))
+        # Scheduler invokes targets in parallel; so does the pump (a slow target delays no other)
+        list(self._pool.map(lambda item: self._fire(*item), due))
 
-    def _describe(self, name: str) -> _Schedule | None:
+    def _fire(self, name: str, key: tuple[str, str], schedule: _Schedule) -> None:
         try:
-            got = self._scheduler.get_schedule(Name=name, GroupName=self._group)
-        except self._scheduler.exceptions.ResourceNotFoundException:
-            return None
-        match = _AT.match(got["ScheduleExpression"])
-        if match is None:
-            return None  # only one-time schedules are product timers
-        zone = got.get("ScheduleExpressionTimezone") or "UTC"
-        if zone != "UTC":
-            from zoneinfo import ZoneInfo
-
-            at = datetime.fromisoformat(match.group(1)).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-        else:
-            at = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
-        target = got["Target"]
-        payload = json.loads(target["Input"]) if target.get("Input") else {}
-        return _Schedule(at, target["Arn"], payload, got.get("ActionAfterCompletion") == "DELETE")
+            self._invoke(schedule.target_arn, schedule.payload)
+        except Exception:
+            schedule.failures += 1
+            LOG.exception("schedule %s failed (attempt %d)", name, schedule.failures)
+            if schedule.failures < 3:
+                return  # Scheduler retries too
+        self.lateness.append((self._now() - schedule.at).total_seconds())
+        self.fired += 1
+        if schedule.delete_after or schedule.failures >= 3:
+            with contextlib.suppress(self._scheduler.exceptions.ResourceNotFoundException):
+                self._scheduler.delete_schedule(Name=name, GroupName=self._group)
+        self._cache.pop(key, None)
 
     def _fire_rules(self) -> None:
         now = self._now()
@@ -148,3 +161,18 @@ class Pump:
                     self._invoke(target["Arn"], event)
                 except Exception:
                     LOG.exception("rule %s target failed", rule["Name"])
+
+
+def _parse(expression: str, zone: str | None, target: dict[str, Any], after: str | None) -> _Schedule | None:
+    match = _AT.match(expression)
+    if match is None:
+        return None  # only one-time schedules are product timers
+    local = datetime.fromisoformat(match.group(1))
+    if zone and zone != "UTC":
+        from zoneinfo import ZoneInfo
+
+        at = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    else:
+        at = local.replace(tzinfo=UTC)
+    payload = json.loads(target["Input"]) if target.get("Input") else {}
+    return _Schedule(at, target["Arn"], payload, after == "DELETE")
