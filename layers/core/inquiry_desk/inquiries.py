@@ -41,6 +41,7 @@ class InquiryService:
                     body=text,
                     at=at,
                     author=actor,
+                    delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
                 )
                 data = {**data, "message_id": message.message_id}
             transition = lifecycle.apply(inquiry, action, at, actor, **data)

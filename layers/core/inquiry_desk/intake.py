@@ -195,4 +195,10 @@ def _message(inquiry_id: str, customer_id: str, message: InboundMessage) -> Mess
         channel_message_id=message.channel_message_id,
         attachments=list(message.attachments),
         language=message.language,
+        sender=message.sender,
+        metadata={
+            **{k: v for k, v in message.metadata.items() if isinstance(v, str)},
+            **({"subject": message.subject} if message.subject else {}),
+            **({"thread_keys": " ".join(message.thread_keys)} if message.thread_keys else {}),
+        },
     )

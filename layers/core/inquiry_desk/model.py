@@ -178,6 +178,15 @@ class Message(BaseModel):
     channel_message_id: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     language: str | None = None
+    # inbound: who sent it on that channel (the identity a reply is addressed to)
+    sender: Identity | None = None
+    # provider specifics a reply needs (e.g. email "subject", "message_id"; channel windows use `at`)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    # outbound delivery (the outbox): pending -> sent | failed
+    delivery_status: str | None = None
+    delivery_attempts: int = 0
+    delivery_error: str | None = None
+    delivered_at: datetime | None = None
 
 
 class InquiryEvent(BaseModel):
