@@ -41,6 +41,13 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
 
         settings.cache_clear()
         yield deployed
+        # executions still waiting would call Lambda after the emulator is gone: stop them
+        sfn = session.client("stepfunctions")
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for run in sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
+                "executions"
+            ]:
+                sfn.stop_execution(executionArn=run["executionArn"])
 
 
 @pytest.fixture(scope="session")
