@@ -12,6 +12,10 @@ from constructs import Construct
 
 WEBHOOK_ROUTES: dict[str, list[str]] = {
     "chat": ["POST"],
+    "wechat": ["GET", "POST"],
+    "meta": ["GET", "POST"],
+    "twilio": ["POST"],
+    "marketplace": ["POST"],
 }
 
 

@@ -76,7 +76,7 @@ def api_gateway_event(
         "requestContext": {
             "resourcePath": split.path,
             "httpMethod": method,
-            "path": f"/{stage}{split.path}",
+            "path": split.path,  # as requested: locally there is no stage prefix in the URL
             "stage": stage,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
