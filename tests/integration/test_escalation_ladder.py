@@ -26,6 +26,17 @@ def clock() -> Iterator[list[datetime]]:
     set_clock(None)
 
 
+@pytest.fixture(autouse=True)
+def _stop_ladders_after_each_test(stack: Any) -> Iterator[None]:
+    """A ladder left running would keep writing while other tests count items."""
+    yield
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        running = sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
+        for run in running["executions"]:
+            sfn.stop_execution(executionArn=run["executionArn"])
+
+
 def _open(runner: Any, text: str, at: datetime) -> str:
     body, headers = signed_chat(
         {"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4()}", "text": text, "sent_at": at.isoformat()}

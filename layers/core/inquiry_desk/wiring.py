@@ -57,7 +57,21 @@ def intake_service() -> IntakeService:
         join_window=timedelta(minutes=p.join_window.minutes),
         policy_version=p.version,
         planner=planner(),
+        detect_language=_detect_language,
+        identities=_strong_identities,
     )
+
+
+def _detect_language(text: str) -> str | None:
+    from .channels.language import detect_language
+
+    return detect_language(text)
+
+
+def _strong_identities(message: InboundMessage) -> list[Any]:
+    from .channels.identity import strong_identities
+
+    return strong_identities(message)
 
 
 @cache

@@ -104,6 +104,29 @@ class DynamoInquiryRepository:
         item = got.get("Item")
         return item["customer_id"]["S"] if item else None
 
+    def customers_for(self, identities: Sequence[Identity]) -> dict[str, str]:
+        """identity key -> customer id for the identities already linked (one BatchGetItem)."""
+        keys = list({i.key: i for i in identities})[:100]
+        if not keys:
+            return {}
+        request = {
+            self._table: {
+                "Keys": [{"PK": {"S": f"IDENT#{k}"}, "SK": {"S": "IDENT"}} for k in keys],
+                "ProjectionExpression": "PK, customer_id",
+            }
+        }
+        found: dict[str, str] = {}
+        while request:
+            got = self._db.batch_get_item(RequestItems=request)
+            for item in got.get("Responses", {}).get(self._table, []):
+                found[item["PK"]["S"].removeprefix("IDENT#")] = item["customer_id"]["S"]
+            request = got.get("UnprocessedKeys") or {}
+        return found
+
+    def inquiry_for_message(self, channel: str, channel_message_id: str) -> str | None:
+        """The inquiry a channel message (e.g. an email's Message-ID) was recorded in."""
+        return self._seen(f"{channel}#{channel_message_id}")
+
     def get_customer(self, customer_id: str) -> Customer | None:
         got = self._db.get_item(TableName=self._table, Key={"PK": {"S": f"CUST#{customer_id}"}, "SK": {"S": "PROFILE"}})
         item = got.get("Item")
