@@ -24,6 +24,7 @@ OUT_TOPIC = "NotificationsTopicArn"
 OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
+OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
@@ -45,5 +46,7 @@ class FunctionSpec:
 
 INTAKE = FunctionSpec("intake", "Channel webhooks: verify, parse, record each message once")
 INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep attachments, record once", timeout_s=30)
+INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
+DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)

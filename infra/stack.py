@@ -7,6 +7,8 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as sm
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
 
 from infra import names
@@ -18,6 +20,17 @@ from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
+
+# What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
+TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:ConditionCheckItem",
+)
 
 
 class InquiryDeskStack(Stack):
@@ -45,14 +58,7 @@ class InquiryDeskStack(Stack):
             "NOTIFICATIONS_TOPIC_ARN": notifications.topic.topic_arn,
         }
         intake = DeskFunction(self, names.INTAKE, layer, common)
-        data.table.grant(
-            intake.function,
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:TransactWriteItems",
-            "dynamodb:ConditionCheckItem",
-            "dynamodb:PutItem",
-        )
+        data.table.grant(intake.function, *TABLE_ACTIONS)
         data.idempotency.grant_read_write_data(intake.function)
         channels.grant_read(intake.function)
 
@@ -71,29 +77,24 @@ class InquiryDeskStack(Stack):
         intake_email.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[mail.bucket.arn_for_objects("attachments/*")])
         )
-        data.table.grant(
-            intake_email.function,
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:TransactWriteItems",
-            "dynamodb:PutItem",
-        )
+        data.table.grant(intake_email.function, *TABLE_ACTIONS)
         data.idempotency.grant_read_write_data(intake_email.function)
         mail.route_to(intake_email.function)
 
         console_api = DeskFunction(self, names.CONSOLE_API, layer, common)
-        data.table.grant(
-            console_api.function,
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:TransactWriteItems",
-            "dynamodb:PutItem",
-        )
+        data.table.grant(console_api.function, *TABLE_ACTIONS)
+
+        inbound_sms = sns.Topic(self, "InboundSms", display_name="Two-way SMS inbound", master_key=data.key)
+        intake_sms = DeskFunction(self, names.INTAKE_SMS, layer, common)
+        data.table.grant(intake_sms.function, *TABLE_ACTIONS)
+        data.idempotency.grant_read_write_data(intake_sms.function)
+        inbound_sms.add_subscription(subscriptions.LambdaSubscription(intake_sms.function))
+        # End User Messaging publishes to the topic: it needs the key to encrypt
+        data.key.grant_encrypt_decrypt(iam.ServicePrincipal("sms-voice.amazonaws.com"))
+        inbound_sms.grant_publish(iam.ServicePrincipal("sms-voice.amazonaws.com"))
 
         sla_timer = DeskFunction(self, names.SLA_TIMER, layer, {**common, **deadlines.environment()})
-        data.table.grant(
-            sla_timer.function, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:PutItem"
-        )
+        data.table.grant(sla_timer.function, *TABLE_ACTIONS)
         data.table.grant_stream_read(sla_timer.function)
         notifications.topic.grant_publish(sla_timer.function)
         deadlines.wire(sla_timer.function, sla_timer.role, data.table)
@@ -110,10 +111,11 @@ class InquiryDeskStack(Stack):
             names.OUT_CHANNELS_SECRET: names.channels_secret_name(self.stack_name),
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
+            names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, intake_email, console_api, sla_timer], api, mail)
+        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms], api, mail)
 
     def _suppress(self, functions: list[DeskFunction], api: Api, mail: Mail) -> None:
         """Every cdk-nag finding we accept, each acknowledged on its construct with its reason."""

@@ -9,11 +9,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk import wiring
+from inquiry_desk.config import settings
 from inquiry_desk.errors import NotFound
 from inquiry_desk.http import json_response, make_resolver
 from inquiry_desk.lifecycle import Action
 from inquiry_desk.model import utc_now
 from inquiry_desk.observability import logger, metrics
+from inquiry_desk.recorded import recorded_message
 from pydantic import BaseModel, Field
 
 app = make_resolver()
@@ -41,6 +43,24 @@ class ActionRequest(BaseModel):
     category: str | None = None
     satisfaction: int | None = Field(default=None, ge=1, le=5)
     reason: str | None = None
+
+
+class RecordedInquiry(BaseModel):
+    """A phone call or an in-store visit, typed in by the agent who took it (R1.1, R8.4)."""
+
+    channel: Literal["phone", "in_store"]
+    description: str = Field(min_length=1, max_length=20_000)
+    contact: str | None = Field(default=None, max_length=320, description="caller's number or e-mail")
+    customer_name: str | None = Field(default=None, max_length=200)
+    order_number: str | None = Field(default=None, max_length=128)
+    member_id: str | None = Field(default=None, max_length=128)
+    voice_summary: str | None = Field(default=None, max_length=20_000, description="summary of the recording")
+    reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the agent tool's own id for this record: sending it again records nothing new",
+    )
 
 
 def _actor() -> str:
@@ -80,6 +100,13 @@ def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[Acti
     data = request.model_dump(exclude={"action"}, exclude_none=True)
     inquiry = wiring.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
+
+
+@app.post("/api/inquiries", tags=["inquiries"], summary="Record a phone call or in-store visit")
+def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
+    message = recorded_message(request.model_dump(), _actor(), utc_now(), settings().default_country_code)
+    result = wiring.receive(message)
+    return json_response(201 if result.created else 200, {"inquiry_id": result.inquiry_id})
 
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")

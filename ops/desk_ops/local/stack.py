@@ -130,6 +130,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
         raise RuntimeError(f"local stack did not deploy: {described['StackStatus']}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     _mirror_state_machines(session)
+    _create_subscriptions(session, template, stack_name)
     functions = _functions(session, stack_name)
     return LocalStack(stack_name, outputs, functions)
 
@@ -215,6 +216,33 @@ def _resolve(value: Any, made: dict[str, dict[str, str]]) -> Any:
     if isinstance(value, list):
         return [_resolve(v, made) for v in value]
     return value
+
+
+def _create_subscriptions(session: boto3.session.Session, template: dict[str, Any], stack_name: str) -> None:
+    """moto's CloudFormation skips SNS subscriptions: make them from the template once the topics
+    and functions exist (Ref / Fn::GetAtt resolved through the stack's physical ids)."""
+    cfn, sns, lam = session.client("cloudformation"), session.client("sns"), session.client("lambda")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    }
+
+    def resolve(value: Any) -> str:
+        if isinstance(value, dict) and "Ref" in value:
+            return str(physical[value["Ref"]])
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            logical, _attr = value["Fn::GetAtt"]
+            name = physical[logical]
+            if name.startswith("arn:"):
+                return str(name)
+            return str(lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+        return str(value)
+
+    for _lid, res in _resources_of(template, "AWS::SNS::Subscription"):
+        props = res["Properties"]
+        sns.subscribe(
+            TopicArn=resolve(props["TopicArn"]), Protocol=props["Protocol"], Endpoint=resolve(props["Endpoint"])
+        )
 
 
 def _mirror_state_machines(session: boto3.session.Session) -> None:
