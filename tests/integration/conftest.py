@@ -10,7 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
-from desk_ops.local.harness import scale_step_function_waits, serialise_moto_transactions
+from desk_ops.local.harness import (
+    deliver_streams_asynchronously,
+    scale_step_function_waits,
+    serialise_moto_transactions,
+)
 from desk_ops.local.lambdas import LambdaRunner
 from desk_ops.local.stack import LocalStack, deploy
 from moto import mock_aws
@@ -26,6 +30,7 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         LambdaRunner().install_moto_hook()
         serialise_moto_transactions()
+        deliver_streams_asynchronously()
         scale_step_function_waits(600)
         session = boto3.session.Session(region_name="us-east-1")
         deployed = deploy(session)

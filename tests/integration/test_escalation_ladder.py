@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from desk_ops.local.front import api_gateway_event
+from desk_ops.local.harness import drain_streams
 from inquiry_desk.model import set_clock
 
 from tests.conftest import signed_chat
@@ -43,6 +44,7 @@ def _open(runner: Any, text: str, at: datetime) -> str:
     )
     result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
     assert result["statusCode"] == 202, result["body"]
+    drain_streams()  # the stream consumer (sla_timer) has planned its schedules
     return str(json.loads(result["body"])["inquiry_id"])
 
 
@@ -84,6 +86,7 @@ def test_R3_1_schedules_follow_the_inquiry(runner: Any, stack: Any, clock: list[
         "v1",
     )
     assert runner.invoke("console_api", event)["statusCode"] == 200
+    drain_streams()
     assert scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"] == []
 
 

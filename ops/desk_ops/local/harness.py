@@ -34,3 +34,82 @@ def scale_step_function_waits(speed: float) -> None:
             env.program_state_event.wait(wait_seconds / speed)
 
     WaitFunction._wait_interval = scaled  # type: ignore[method-assign,assignment]
+
+
+class _StreamPump:
+    """Delivers DynamoDB stream records to their Lambda mappings on a worker thread, as AWS does
+    (asynchronously, in order per shard, retried), instead of inside the write that made them."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self.queue: queue.Queue[Any] = queue.Queue()
+        self.idle = threading.Event()
+        self.idle.set()
+        self._thread = threading.Thread(target=self._run, name="desk-streams", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import logging
+
+        from moto.awslambda.utils import get_backend
+
+        log = logging.getLogger("desk.streams")
+        while True:
+            shard = self.queue.get()
+            try:
+                for _attempt in range(3):
+                    batch = list(shard.items)
+                    if not batch:
+                        break
+                    failed = False
+                    for arn, esm in list(shard.table.lambda_event_source_mappings.items()):
+                        region = arn.split(":")[3]
+                        try:
+                            get_backend(shard.account_id, region).send_dynamodb_items(arn, batch, esm.event_source_arn)
+                        except Exception:
+                            failed = True
+                            log.exception("stream delivery to %s failed", arn)
+                    if not failed:
+                        del shard.items[: len(batch)]
+                        break
+                else:
+                    shard.items.clear()  # after the retries: dropped (AWS would send it to the DLQ)
+            finally:
+                self.queue.task_done()
+                if self.queue.unfinished_tasks == 0:
+                    self.idle.set()
+
+    def add(self, shard: Any) -> None:
+        self.idle.clear()
+        self.queue.put(shard)
+
+
+_streams: _StreamPump | None = None
+
+
+def deliver_streams_asynchronously() -> None:
+    """moto invokes stream consumers synchronously inside the write; Lambda does not. A consumer
+    that writes back (or a single-threaded runner) would then wait on itself."""
+    global _streams
+    from moto.dynamodb.models.table import StreamRecord, StreamShard
+
+    if _streams is not None:
+        return
+    pump = _streams = _StreamPump()
+
+    def add(shard: Any, old: Any, new: Any) -> None:
+        kind = shard.table.stream_specification["StreamViewType"]
+        event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        seq = len(shard.items) + shard.starting_sequence_number
+        shard.items.append(StreamRecord(shard.table, kind, event, old, new, seq))
+        if shard.table.lambda_event_source_mappings:
+            pump.add(shard)
+
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
+
+
+def drain_streams(timeout: float = 30.0) -> None:
+    """Wait until every stream record written so far has been delivered (tests, benchmarks)."""
+    if _streams is not None and not _streams.idle.wait(timeout):
+        raise TimeoutError("stream consumers did not finish")

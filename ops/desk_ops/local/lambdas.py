@@ -38,6 +38,7 @@ class LocalContext:
 
 
 _current = threading.local()
+_ONE_AT_A_TIME = threading.RLock()
 
 
 def current_function() -> str | None:
@@ -69,13 +70,17 @@ class LambdaRunner:
         """Call functions/<name>/app.py's lambda_handler with `event`; exceptions propagate."""
         handler = self.module(name).lambda_handler
         context = LocalContext(function_name=name, invoked_function_arn=function_arn, aws_request_id=str(uuid.uuid4()))
-        self.invocations[name] = self.invocations.get(name, 0) + 1
-        outer = current_function()
-        _current.name = name
-        try:
-            return handler(event, context)
-        finally:
-            _current.name = outer
+        # One invocation at a time, as one Lambda execution environment runs one event at a time:
+        # the handlers' module state (the Event Handler's current event, the metrics buffer) is
+        # per environment, and here every function shares one process.
+        with _ONE_AT_A_TIME:
+            self.invocations[name] = self.invocations.get(name, 0) + 1
+            outer = current_function()
+            _current.name = name
+            try:
+                return handler(event, context)
+            finally:
+                _current.name = outer
 
     def install_moto_hook(self) -> None:
         from moto.awslambda.models import LambdaFunction

@@ -128,9 +128,10 @@ class LocalSystem:
     def _configure_moto(self) -> None:
         import requests
 
-        from .harness import serialise_moto_transactions
+        from .harness import deliver_streams_asynchronously, serialise_moto_transactions
 
         serialise_moto_transactions()
+        deliver_streams_asynchronously()
 
         requests.post(
             f"{self.endpoint}/moto-api/config",
