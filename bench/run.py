@@ -136,6 +136,8 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
             counter.enabled = False
             dup_counts.append(dict(counter.counts))
 
+        per_channel = _requests_per_channel(url, counter)
+
         session = requests.Session()
         bodies = [
             _signed(
@@ -171,6 +173,8 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
     metrics["aws_requests_per_redelivery_total"] = _metric(
         sum(v for k, v in dup.items() if k.startswith("intake/")), "requests", "<= 1, no writes"
     )
+    for channel, total in per_channel.items():
+        metrics[f"aws_requests_per_inbound_{channel}"] = _metric(total, "requests", "intake only")
     if lateness:
         ordered = sorted(lateness)
         metrics["deadline_fire_lateness_p50_s"] = _metric(statistics.median(ordered), "s (clock)", "")
@@ -182,6 +186,64 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
         "inquiries/s",
         "informational: moto copies every table on each transaction, so this falls as data grows",
     )
+    return metrics
+
+
+def _requests_per_channel(url: str, counter: _RequestCounter, n: int = 5) -> dict[str, float]:
+    """AWS requests the intake makes per new inbound message, channel by channel."""
+    import requests
+
+    from tests.integration.test_fault_duplicates import _chat, _marketplace, _twilio, _whatsapp
+
+    out: dict[str, float] = {}
+    for name, make in (("chat", _chat), ("marketplace", _marketplace), ("whatsapp", _whatsapp), ("sms", _twilio)):
+        totals = []
+        for i in range(n):
+            path, body, headers, _key = make(900_000 + i)
+            counter.counts.clear()
+            counter.enabled = True
+            requests.post(f"{url}{path}", data=body, headers=headers, timeout=30).raise_for_status()
+            counter.enabled = False
+            totals.append(sum(v for k, v in counter.counts.items() if k.startswith("intake/")))
+        out[name] = statistics.mean(totals)
+    return out
+
+
+def bench_parse_cost(rounds: int = 2000) -> Metrics:
+    """Pure decoding cost per channel (verify + parse), side by side, as a ratio to chat."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from inquiry_desk.channels import chat, email, meta, twilio, wechat
+
+    fixtures = _Path(ROOT / "tests" / "fixtures" / "channels")
+    chat_body = (fixtures / "chat_message.json").read_bytes()
+    wechat_xml = (fixtures / "wechat_text.xml").read_bytes()
+    meta_body = (fixtures / "meta_whatsapp_text.json").read_bytes()
+    sms_body = (fixtures / "twilio_sms.txt").read_bytes().strip()
+    sns = _json.loads((fixtures / "aws_sms_sns.json").read_text())
+    mail = (
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: =?gb2312?B?zcu/7g==?=\r\nMessage-ID: <m1@x>\r\n"
+        b"Content-Type: text/plain; charset=gb2312\r\n\r\n"
+    ) + "我想退货,订单号 SO-1".encode("gb2312")
+    cases = {
+        "chat": lambda: chat.parse_chat(chat_body),
+        "wechat": lambda: wechat.parse_wechat(wechat_xml),
+        "whatsapp": lambda: meta.parse_meta(meta_body),
+        "twilio_sms": lambda: twilio.parse_twilio_sms(sms_body),
+        "aws_sms": lambda: twilio.parse_aws_sms(sns),
+        "email_gb2312": lambda: email.parse_email(mail),
+    }
+    cost: dict[str, float] = {}
+    for name, fn in cases.items():
+        fn()
+        started = time.perf_counter()
+        for _ in range(rounds):
+            fn()
+        cost[name] = (time.perf_counter() - started) / rounds * 1e6
+    metrics: Metrics = {}
+    for name, us in cost.items():
+        metrics[f"parse_us_{name}"] = _metric(us, "us/message", f"x{us / cost['chat']:.1f} of chat")
     return metrics
 
 
@@ -214,7 +276,7 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
 
 
 def bench_sla() -> Metrics:
-    from inquiry_desk.sla import bench as sla
+    import inquiry_desk.sla.bench as sla
 
     metrics: Metrics = {}
     metrics.update(sla.bench_deadlines_per_second())

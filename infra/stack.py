@@ -20,6 +20,7 @@ from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
+from infra.constructs.outbox import Outbox
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
 TABLE_ACTIONS = (
@@ -98,6 +99,16 @@ class InquiryDeskStack(Stack):
         data.table.grant_stream_read(sla_timer.function)
         notifications.topic.grant_publish(sla_timer.function)
         deadlines.wire(sla_timer.function, sla_timer.role, data.table)
+
+        Outbox(
+            self,
+            "Outbox",
+            layer=layer,
+            environment=common,
+            table=data.table,
+            channels_secret=channels,
+            mail_from_identity_arn=self.node.try_get_context("desk:mailFromIdentityArn"),
+        )
 
         api = Api(self, "Http", intake.function, console_api.function, auth.user_pool)
 

@@ -129,7 +129,12 @@ def test_R1_1_meta_handshake_and_signed_samples(runner: Any, stack: Any) -> None
 def test_R1_1_twilio_sms_signed_over_the_full_url(runner: Any, stack: Any) -> None:
     assert CONFIG.twilio is not None
     body = (FIXTURES / "twilio_sms.txt").read_bytes().strip()
-    params = parse_qsl(body.decode(), keep_blank_values=True)
+    # Twilio's sample, addressed to our (configured) account
+    params = [
+        (k, CONFIG.twilio.account_sid or v) if k == "AccountSid" else (k, v)
+        for k, v in parse_qsl(body.decode(), keep_blank_values=True)
+    ]
+    body = urlencode(params).encode()
     url = "https://desk.example.com/webhooks/twilio"
     signature = compute_twilio_signature(CONFIG.twilio.auth_token.get_secret_value(), url, params)
     headers = {

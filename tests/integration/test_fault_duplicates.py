@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from desk_ops.local.front import api_gateway_event
+from desk_ops.local.harness import stream_consumers_off
 from inquiry_desk.channels.config import ChannelsConfig
 from inquiry_desk.channels.twilio import compute_twilio_signature
 
@@ -22,7 +24,7 @@ from tests.conftest import CHANNELS_FILE, signed_chat
 CONFIG = ChannelsConfig.model_validate(
     {k: v for k, v in json.loads(CHANNELS_FILE.read_text()).items() if not k.startswith("$")}
 )
-N = 1000
+N = int(os.environ.get("DESK_FAULT_MESSAGES", "1000"))
 
 
 def _chat(i: int) -> tuple[str, bytes, dict[str, str], str]:
@@ -119,7 +121,8 @@ def test_R1_2_thousand_messages_with_30_percent_redelivered_are_stored_exactly_o
             time.sleep(0.05)
         return status
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    # intake alone: deadline planning on the stream is covered by the escalation tests
+    with stream_consumers_off(), ThreadPoolExecutor(max_workers=4) as pool:
         statuses = Counter(pool.map(deliver, deliveries))
     assert set(statuses) <= {200, 202}, statuses
 

@@ -74,4 +74,3 @@ def test_R1_1_two_way_sms_via_sns_reaches_intake(runner: Any, stack: Any) -> Non
     assert customer is not None
     [inquiry] = wiring.repository().customer_inquiries(customer)
     assert inquiry.channel.value == "sms" and inquiry.description == inner["messageBody"]
-

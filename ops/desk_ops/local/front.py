@@ -98,6 +98,7 @@ class Front:
         verifier: Callable[[], TokenVerifier | None],
         static: Callable[[str], tuple[int, str, bytes] | None],
         stage: str = "v1",
+        extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
         front = self
 
@@ -124,6 +125,8 @@ class Front:
                 body = self.rfile.read(length) if length else b""
                 path = urlsplit(self.path).path
                 found = static(path) if self.command == "GET" else None
+                if found is None and extra is not None:
+                    found = extra(self.command, self.path, dict(self.headers.items()), body)
                 if found is not None:
                     self._send(*found)
                     return

@@ -61,6 +61,7 @@ class LocalSystem:
         self._threads: list[threading.Thread] = []
         self._moto: Any = None
         self._front: Any = None
+        self.sink: Any = None
         self._smtp: Any = None
         self.pump: Any = None
         self.endpoint = ""
@@ -105,6 +106,7 @@ class LocalSystem:
         self._demo_users()
         self._restore()
         self._start_front()
+        self._point_senders_at_sink()
         self._start_smtp()
         self._start_pump()
         self._write_discovery()
@@ -253,10 +255,40 @@ class LocalSystem:
                 )
             return None
 
-        self._front = Front("127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static)
+        from .sink import ChannelSink
+
+        self.sink = ChannelSink(self.options.data_dir)
+        self._front = Front(
+            "127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static, extra=self.sink.handle
+        )
         thread = threading.Thread(target=self._front.serve_forever, name="desk-front", daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def _point_senders_at_sink(self) -> None:
+        """Replies go to the channel sink, which records what each customer would have received."""
+        base = f"{self.http_url}/_sink"
+        os.environ.update(
+            DESK_WECHAT_API_BASE=f"{base}/wechat",
+            DESK_META_API_BASE=f"{base}/meta",
+            DESK_TWILIO_API_BASE=f"{base}/twilio",
+            DESK_CHAT_CALLBACK_URL=f"{base}/chat/callback",
+            DESK_MARKETPLACE_CALLBACK_URL=f"{base}/marketplace/callback",
+            DESK_MAIL_FROM=os.environ.get("DESK_MAIL_FROM", "support@shop.example"),
+        )
+        self.session.client("ses").verify_email_identity(EmailAddress=os.environ["DESK_MAIL_FROM"])
+        from moto.ses.models import SESBackend
+
+        original = getattr(SESBackend, "_desk_original_send_raw", SESBackend.send_raw_email)
+        sink = self.sink
+
+        def send_raw_email(backend: Any, source: str, destinations: list[str], raw_data: str) -> Any:
+            sent = original(backend, source, destinations, raw_data)
+            sink.record_email(source, destinations, raw_data)  # what the customer would receive
+            return sent
+
+        SESBackend._desk_original_send_raw = original  # type: ignore[attr-defined]
+        SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign,assignment]
 
     def _start_smtp(self) -> None:
         from .smtp import SmtpListener

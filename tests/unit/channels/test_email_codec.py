@@ -257,9 +257,7 @@ def test_received_time_prefers_our_servers_stamp_then_now_then_date(now: datetim
     dated = raw_mail([("From", "b@example.com"), ("Date", "Tue, 30 Apr 2024 08:00:00 -0000")], b"x")
     assert mail.parse_email(dated, now=now).message.received_at == now
     assert mail.parse_email(dated).message.received_at == datetime(2024, 4, 30, 8, tzinfo=UTC)
-    future = raw_mail(
-        [("Received", "by mx; Fri, 01 May 2099 00:00:00 +0000"), ("From", "b@example.com")], b"x"
-    )
+    future = raw_mail([("Received", "by mx; Fri, 01 May 2099 00:00:00 +0000"), ("From", "b@example.com")], b"x")
     assert mail.parse_email(future, now=now).message.received_at == now
 
 

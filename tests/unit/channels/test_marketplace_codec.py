@@ -75,17 +75,13 @@ def test_another_secret_does_not_verify() -> None:
     body = sample("marketplace_tmall.json")
     other = MarketplaceConfig(secret="someone-else")  # type: ignore[arg-type]
     with pytest.raises(SignatureError):
-        marketplace.verify_marketplace(
-            marketplace.sign_marketplace(body, other, SIGNED_AT), body, CONFIG, SIGNED_AT
-        )
+        marketplace.verify_marketplace(marketplace.sign_marketplace(body, other, SIGNED_AT), body, CONFIG, SIGNED_AT)
 
 
 def test_an_oversized_body_is_refused() -> None:
     body = b" " * (MAX_WEBHOOK_BYTES + 1)
     with pytest.raises(PayloadTooLarge):
-        marketplace.verify_marketplace(
-            marketplace.sign_marketplace(body, CONFIG, SIGNED_AT), body, CONFIG, SIGNED_AT
-        )
+        marketplace.verify_marketplace(marketplace.sign_marketplace(body, CONFIG, SIGNED_AT), body, CONFIG, SIGNED_AT)
 
 
 def test_parses_a_buyer_message(now: datetime) -> None:

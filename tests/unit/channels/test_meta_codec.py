@@ -39,9 +39,7 @@ def signed(body: bytes, secret: str = "meta-app-secret") -> dict[str, str]:
 
 def test_the_published_x_hub_signature_256_vector() -> None:
     github = MetaConfig(app_secret="It's a Secret to Everybody", verify_token="x")  # type: ignore[arg-type]
-    headers = {
-        "X-Hub-Signature-256": "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-    }
+    headers = {"X-Hub-Signature-256": "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"}
     meta.verify_meta(headers, b"Hello, World!", github)
     with pytest.raises(SignatureError):
         meta.verify_meta(headers, b"Hello, World?", github)

@@ -64,9 +64,7 @@ def sample(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def plain_query(
-    token: str = "pamtest", timestamp: str = "1409304348", nonce: str = "xxxxxx"
-) -> dict[str, str]:
+def plain_query(token: str = "pamtest", timestamp: str = "1409304348", nonce: str = "xxxxxx") -> dict[str, str]:
     return {
         "signature": hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest(),
         "timestamp": timestamp,
@@ -77,9 +75,7 @@ def plain_query(
 # --- the official encryption vectors -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("plain", "expected"), [(REPLY_MSG, AFTER_AES_ENCRYPT), (REPLY_MSG_2, AFTER_AES_ENCRYPT_2)]
-)
+@pytest.mark.parametrize(("plain", "expected"), [(REPLY_MSG, AFTER_AES_ENCRYPT), (REPLY_MSG_2, AFTER_AES_ENCRYPT_2)])
 def test_encryption_matches_the_official_sample(plain: str, expected: str) -> None:
     assert wechat.encrypt_wechat(plain, PAMTEST, random_prefix=b"aaaabbbbccccdddd") == expected
     assert wechat.decrypt_wechat(expected, PAMTEST).decode("utf-8") == plain
@@ -121,9 +117,7 @@ def test_a_wrong_aes_key_does_not_decrypt() -> None:
 )
 def test_a_forged_or_altered_safe_mode_request_is_refused(change: dict[str, str]) -> None:
     with pytest.raises(SignatureError):
-        wechat.verify_wechat(
-            {**SAMPLE_QUERY, **change}, sample("wechat_official_sample_encrypted.xml"), SPAMTEST
-        )
+        wechat.verify_wechat({**SAMPLE_QUERY, **change}, sample("wechat_official_sample_encrypted.xml"), SPAMTEST)
 
 
 def test_an_altered_ciphertext_is_refused() -> None:
@@ -177,15 +171,11 @@ def test_an_inbound_message_encrypted_by_us_round_trips() -> None:
 
 
 def test_a_sealed_passive_reply_decrypts_to_the_reply(now: datetime) -> None:
-    reply = wechat.build_wechat_text_reply(
-        "oUser", "gh_account", "您好，已为您查询 ]]> 物流", create_time=1714528800
-    )
+    reply = wechat.build_wechat_text_reply("oUser", "gh_account", "您好，已为您查询 ]]> 物流", create_time=1714528800)
     sealed = wechat.seal_wechat_reply(reply, PAMTEST, timestamp="1714528800", nonce="abc123")
     root = SafeET.fromstring(sealed)
     encrypt = root.findtext("Encrypt") or ""
-    assert root.findtext("MsgSignature") == wechat.wechat_signature(
-        "pamtest", "1714528800", "abc123", encrypt
-    )
+    assert root.findtext("MsgSignature") == wechat.wechat_signature("pamtest", "1714528800", "abc123", encrypt)
     assert (root.findtext("TimeStamp"), root.findtext("Nonce")) == ("1714528800", "abc123")
     decrypted = wechat.decrypt_wechat(encrypt, PAMTEST).decode()
     assert decrypted == reply
@@ -315,7 +305,9 @@ def test_an_entity_expansion_bomb_is_refused() -> None:
 
 
 def test_an_external_entity_is_refused() -> None:
-    xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Content>&e;</Content></xml>'
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Content>&e;</Content></xml>'
+    )
     with pytest.raises(PayloadError):
         wechat.parse_wechat(xxe)
 

@@ -57,9 +57,7 @@ def test_spring_festival_2026_closure_and_its_makeup_saturdays() -> None:
 
 def test_split_shift_skips_the_lunch_break() -> None:
     assert CN.add_business_time(sh(2026, 3, 10, 11, 30), timedelta(hours=1)) == sh(2026, 3, 10, 14, 0)
-    assert CN.business_time_between(sh(2026, 3, 10, 11, 0), sh(2026, 3, 10, 14, 0)) == timedelta(
-        hours=1, minutes=30
-    )
+    assert CN.business_time_between(sh(2026, 3, 10, 11, 0), sh(2026, 3, 10, 14, 0)) == timedelta(hours=1, minutes=30)
     assert not CN.is_open(sh(2026, 3, 10, 12, 30))
 
 

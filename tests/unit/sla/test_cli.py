@@ -32,9 +32,7 @@ def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("OK 2026.1: ") and out.endswith(" rules, 2 calendars")
 
 
-def test_check_reports_file_path_and_reason_with_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_reports_file_path_and_reason_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(shipped_policy_path().read_text(encoding="utf-8"))
     doc["rules"][0]["targets"]["first_reply"] = {"minutes": 0}
     bad = tmp_path / "bad.sla.json"
@@ -60,9 +58,7 @@ def test_deadlines_prints_utc_z_instants(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_deadlines_with_an_explicit_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        ["sla", "deadlines", "--policy", str(shipped_policy_path()), "--inquiry", str(inquiry_file(tmp_path))]
-    )
+    code = main(["sla", "deadlines", "--policy", str(shipped_policy_path()), "--inquiry", str(inquiry_file(tmp_path))])
     assert code == 0 and "deadlines" in json.loads(capsys.readouterr().out)
 
 

@@ -169,9 +169,7 @@ def test_contact_after_assign_runs_from_the_latest_assignment(policy: SlaPolicy)
 
 
 def test_next_deadline_is_the_earliest_pending_one(policy: SlaPolicy) -> None:
-    f = facts(
-        channel="chat", category="pre_sales", events=[ev("acknowledged", T0 + 10 * timedelta(seconds=1))]
-    )
+    f = facts(channel="chat", category="pre_sales", events=[ev("acknowledged", T0 + 10 * timedelta(seconds=1))])
     nxt = next_deadline(policy, f)
     assert nxt is not None and nxt.kind == "identify" and nxt.due == T0 + MIN
     pend = pending_deadlines(policy, f)

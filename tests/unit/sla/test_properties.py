@@ -23,9 +23,7 @@ ODD = BusinessCalendar(
     name="odd",
 )
 CALENDARS = st.sampled_from([CN, NY, ODD])
-INSTANTS = st.datetimes(
-    min_value=datetime(2025, 6, 1), max_value=datetime(2027, 6, 1), timezones=st.just(UTC)
-)
+INSTANTS = st.datetimes(min_value=datetime(2025, 6, 1), max_value=datetime(2027, 6, 1), timezones=st.just(UTC))
 DURATIONS = st.integers(min_value=1, max_value=120 * 24 * H).map(lambda s: timedelta(seconds=s))
 SETTINGS = settings(max_examples=150, deadline=None)
 
@@ -86,9 +84,7 @@ def test_adding_business_time_is_monotonic_in_the_start(
 @given(CALENDARS, INSTANTS, INSTANTS)
 def test_business_time_between_is_additive(cal: BusinessCalendar, a: datetime, b: datetime) -> None:
     mid = a + (b - a) / 3
-    assert cal.business_time_between(a, b) == cal.business_time_between(a, mid) + cal.business_time_between(
-        mid, b
-    )
+    assert cal.business_time_between(a, b) == cal.business_time_between(a, mid) + cal.business_time_between(mid, b)
 
 
 PAUSES = st.lists(st.tuples(st.integers(0, 200 * H), st.integers(1, 30 * H)), min_size=1, max_size=4)

@@ -1,0 +1,71 @@
+"""The outbox dispatcher (R5.1): sends each pending reply on the customer's own channel.
+
+Triggers:
+- the table's stream (filtered to INSERTed outbound messages with delivery_status "pending"):
+  one `Dispatcher.dispatch` per record (powertools Batch, partial failures: a retryable send
+  error fails only its record, which the stream retries, then the dead-letter queue);
+- a direct invoke `{"dispatch": {"inquiry_id": "...", "message_id": "..."}}` (an operator's
+  redrive; idempotent: a message that is not pending is not sent again).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from inquiry_desk import wiring
+from inquiry_desk.config import settings
+from inquiry_desk.dispatcher import Dispatcher
+from inquiry_desk.model import utc_now
+from inquiry_desk.observability import logger, metrics
+from inquiry_desk.outbox import ChannelWindows
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def _dispatcher() -> Dispatcher:
+    """Built per invocation: the channel secret is cached by wiring (5 min), so rotation is seen."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.outbox_store import DynamoOutboxRepository
+    from inquiry_desk.adapters.senders import build_senders
+
+    return Dispatcher(
+        DynamoOutboxRepository(client("dynamodb"), settings().table_name),
+        build_senders(wiring.channels(), os.environ, client),
+        utc_now,
+        planner=wiring.planner(),
+        windows=ChannelWindows.from_env(os.environ),
+        max_attempts=int(os.environ.get("DESK_OUTBOX_MAX_ATTEMPTS") or 3),
+    )
+
+
+def _dispatch(inquiry_id: str, message_id: str) -> dict[str, Any]:
+    result = _dispatcher().dispatch(inquiry_id, message_id)
+    logger.info("dispatch", extra={"inquiry_id": inquiry_id, "message_id": message_id, "outcome": result.outcome})
+    metrics.add_metric(name=f"Reply_{result.outcome}", unit="Count", value=1)
+    return {"outcome": result.outcome, "reason": result.reason, **result.details}
+
+
+def _record(record: DynamoDBRecord) -> None:
+    change = record.dynamodb
+    if change is None or str(getattr(record.event_name, "name", record.event_name)) != "INSERT":
+        return
+    image = change.new_image or {}
+    sk = str((change.keys or {}).get("SK", ""))
+    if not sk.startswith("MSG#") or image.get("direction") != "outbound" or image.get("delivery_status") != "pending":
+        return  # the event source filter lets only these through; checked again for emulators
+    _dispatch(str(image["inquiry_id"]), str(image["message_id"]))
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:
+        return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
+    if "dispatch" in event:
+        target = event["dispatch"]
+        return _dispatch(str(target["inquiry_id"]), str(target["message_id"]))
+    raise ValueError(f"dispatcher does not know this event: {sorted(event)}")
