@@ -10,7 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk import wiring
 from inquiry_desk.config import settings
-from inquiry_desk.errors import NotFound
+from inquiry_desk.customers import CustomerService
+from inquiry_desk.errors import Forbidden, NotFound
 from inquiry_desk.http import json_response, make_resolver
 from inquiry_desk.lifecycle import Action
 from inquiry_desk.model import utc_now
@@ -63,6 +64,17 @@ class RecordedInquiry(BaseModel):
     )
 
 
+class UnlinkRequest(BaseModel):
+    identity: str = Field(min_length=3, max_length=600, description="kind#value, e.g. phone#+8613800138000")
+    reason: str = Field(min_length=3, max_length=2_000)
+
+
+def _groups() -> set[str]:
+    claims = app.current_event.request_context.authorizer.claims or {}
+    raw = claims.get("cognito:groups") or ""
+    return set(raw.replace(",", " ").split()) if isinstance(raw, str) else set(raw)
+
+
 def _actor() -> str:
     claims = app.current_event.request_context.authorizer.claims or {}
     return str(claims.get("cognito:username") or claims.get("username") or claims.get("sub") or "unknown")
@@ -107,6 +119,20 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     message = recorded_message(request.model_dump(), _actor(), utc_now(), settings().default_country_code)
     result = wiring.receive(message)
     return json_response(201 if result.created else 200, {"inquiry_id": result.inquiry_id})
+
+
+@app.post(
+    "/api/customers/<customer_id>/unlink",
+    tags=["customers"],
+    summary="Undo an automatic link: the identity becomes a customer of its own again (supervisors)",
+)
+def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
+    if not _groups() & {"supervisors", "admins"}:
+        raise Forbidden("only supervisors and admins may undo a customer link")
+    done = CustomerService(wiring.repository()).unlink(
+        customer_id, request.identity, _actor(), utc_now(), request.reason
+    )
+    return json_response(200, done.__dict__)
 
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")

@@ -145,3 +145,48 @@ def test_R1_2_email_reply_threads_into_its_inquiry_and_reopens_a_resolved_one(ru
     assert third.inquiry_id == first.inquiry_id
     inquiry = wiring.repository().get(first.inquiry_id)
     assert inquiry is not None and inquiry.status.value == "in_progress" and inquiry.episode == 2
+
+
+def test_R1_3_an_automatic_link_can_be_undone_by_a_supervisor(runner: Any, stack: Any) -> None:
+    from desk_ops.local.front import api_gateway_event
+    from inquiry_desk import wiring
+
+    member = f"VIP-{uuid.uuid4().hex[:8]}"
+    old = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+
+    def chat(customer: str, text: str, at: str | None = None) -> str:
+        payload = {"message_id": f"m-{uuid.uuid4()}", "customer_id": customer, "member_id": member, "text": text}
+        body, headers = signed_chat({**payload, **({"sent_at": at} if at else {})})
+        result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
+        return str(json.loads(result["body"])["inquiry_id"])
+
+    first = chat(f"web-{uuid.uuid4()}", "hello", old)
+    stranger = f"app-{uuid.uuid4()}"
+    second = chat(stranger, "a question from a shared family account")
+    customer = wiring.repository().get(first).customer_id  # type: ignore[union-attr]
+    assert wiring.repository().get(second).customer_id == customer  # type: ignore[union-attr]
+
+    def unlink(groups: str) -> dict[str, Any]:
+        body = json.dumps({"identity": f"chat_customer#{stranger}", "reason": "shared member id"}).encode()
+        event = api_gateway_event(
+            "POST",
+            f"/api/customers/{customer}/unlink",
+            {"Content-Type": "application/json"},
+            body,
+            {"cognito:username": "lead", "cognito:groups": groups},
+            "v1",
+        )
+        result: dict[str, Any] = runner.invoke("console_api", event)
+        return result
+
+    assert unlink("agents")["statusCode"] == 403
+    done = unlink("supervisors")
+    assert done["statusCode"] == 200, done["body"]
+    answer = json.loads(done["body"])
+    assert answer["moved"] == [second] and answer["kept"] == []
+    moved = wiring.repository().get(second)
+    assert moved is not None and moved.customer_id == answer["to_customer"] != customer
+    assert wiring.repository().get(first).customer_id == customer  # type: ignore[union-attr]
+    assert wiring.repository().customer_for(Identity(kind="chat_customer", value=stranger)) == answer["to_customer"]
+    note = [e for e in wiring.repository().timeline(second).events if e.type.value == "note"]  # type: ignore[union-attr]
+    assert note and note[-1].data["reason"] == "shared member id"

@@ -172,3 +172,28 @@ def test_R3_1_reconciler_fires_overdue_deadlines_whose_timer_was_lost(
     assert result["fired"] >= 1
     kinds = {e.data.get("kind") for e in _timeline(inquiry_id).events if e.type.value == "deadline_breached"}
     assert "acknowledge" in kinds
+
+
+def test_R2_6_progress_notice_goes_to_the_customer_through_the_outbox(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    received = clock[0]
+    inquiry_id = _open(runner, "退货 return the blender", received)
+    from inquiry_desk import wiring
+    from inquiry_desk.enforcement import timers_for
+
+    timeline = _timeline(inquiry_id)
+    notice = next(
+        t
+        for t in timers_for(wiring.policy(), timeline.inquiry, timeline.events, received)
+        if t.name.endswith("progress_notice-e1-due")
+    )
+    clock[0] = notice.at
+    fired = runner.invoke("sla_timer", {"timer": notice.payload["timer"]})
+    assert fired["verdict"] == "notify_customer_progress"
+    after = _timeline(inquiry_id)
+    [outbound] = [m for m in after.messages if m.direction.value == "outbound"]
+    assert outbound.channel.value == "chat" and "预计" in outbound.body  # in the customer's language (zh)
+    assert [e.type.value for e in after.events].count("progress_notified") == 1
+    again = runner.invoke("sla_timer", {"timer": notice.payload["timer"]})
+    assert again["verdict"] == "nothing"  # told once

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import enforcement
 from .enforcement import Phase, Verdict
@@ -16,7 +17,9 @@ from .errors import NotFound
 from .inquiries import InquiryService
 from .model import EventType, Inquiry
 from .ports import InquiryRepository, Ladders, Notifier, Timers
+from .sla.engine import InquiryFacts, compute_deadlines
 from .sla.policy import SlaPolicy
+from .templates import render
 
 SYSTEM = "sla"
 
@@ -61,8 +64,7 @@ class DeadlineEnforcer:
             self._notify(inquiry, "deadline_warning", f"{kind} due soon", decision.reason, audience="owner")
             self._inquiries.record(inquiry_id, now, SYSTEM, EventType.DEADLINE_WARNED, mark)
         elif decision.verdict is Verdict.NOTIFY_CUSTOMER_PROGRESS:
-            self._notify(inquiry, "customer_progress", "progress on your inquiry", decision.reason, audience="customer")
-            self._inquiries.record(inquiry_id, now, SYSTEM, EventType.PROGRESS_NOTIFIED, mark)
+            self._tell_customer_progress(inquiry, mark, now)
         elif decision.verdict is Verdict.BREACH:
             self._inquiries.record(
                 inquiry_id, now, SYSTEM, EventType.DEADLINE_BREACHED, {**mark, "ladder": decision.ladder}
@@ -119,15 +121,29 @@ class DeadlineEnforcer:
                 inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, {**data, "owner": owner}, changes={"owner": owner}
             )
             return
-        audience = {"notify_owner": "owner", "notify_manager": "manager", "notify_customer_progress": "customer"}
-        self._notify(
-            inquiry,
-            "escalation" if action != "notify_customer_progress" else "customer_progress",
-            f"{kind} overdue",
-            action,
-            audience=audience.get(action, "owner"),
-        )
+        if action == "notify_customer_progress":
+            self._tell_customer_progress(inquiry, {**data, "kind": "progress_notice"}, now)
+            self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
+            return
+        audience = "manager" if action == "notify_manager" else "owner"
+        self._notify(inquiry, "escalation", f"{kind} overdue", action, audience=audience)
         self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
+
+    def _tell_customer_progress(self, inquiry: Inquiry, mark: dict[str, Any], now: datetime) -> None:
+        """R2.6: before the promised resolution passes, the customer hears how it is going, on their
+        own channel (through the outbox), in their language."""
+        resolve = next(
+            (
+                d
+                for d in compute_deadlines(self._policy, InquiryFacts.from_inquiry(inquiry, []))
+                if d.kind == "resolve" and d.episode == inquiry.episode
+            ),
+            None,
+        )
+        zone = ZoneInfo(self._policy.calendars[self._policy.defaults.calendar].timezone)
+        due = (resolve.due if resolve else now).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        text = render("progress", inquiry.language, due=due)
+        self._inquiries.notify_customer(inquiry.inquiry_id, text, now, SYSTEM, EventType.PROGRESS_NOTIFIED, mark)
 
     def _notify(self, inquiry: Inquiry, kind: str, subject: str, reason: str, audience: str) -> None:
         self._notifier.notify(

@@ -56,6 +56,47 @@ class InquiryService:
             return advanced
         raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
 
+    def notify_customer(
+        self, inquiry_id: str, text: str, at: datetime, actor: str, event_type: EventType, data: dict[str, Any]
+    ) -> Inquiry:
+        """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
+        the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
+        for _attempt in range(3):
+            timeline = self._repo.timeline(inquiry_id)
+            if timeline is None:
+                raise NotFound(f"no inquiry {inquiry_id}")
+            inquiry = timeline.inquiry
+            message = Message(
+                message_id=new_id(at, "M"),
+                inquiry_id=inquiry_id,
+                direction=Direction.OUTBOUND,
+                channel=inquiry.channel,
+                body=text,
+                at=at,
+                author=actor,
+                delivery_status="pending",
+            )
+            event = InquiryEvent(
+                inquiry_id=inquiry_id,
+                seq=inquiry.event_count + 1,
+                type=event_type,
+                at=at,
+                actor=actor,
+                data={**data, "message_id": message.message_id},
+            )
+            advanced = inquiry.model_copy(
+                update={"updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
+            )
+            if self._planner is not None:
+                due = self._planner.next_due(advanced, [*timeline.events, event])
+                advanced = advanced.model_copy(update={"next_deadline_at": due})
+            try:
+                self._repo.append(advanced, inquiry.version, [event], message)
+            except StaleInquiry:
+                continue
+            return advanced
+        raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+
     def record(
         self,
         inquiry_id: str,

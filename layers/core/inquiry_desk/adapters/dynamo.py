@@ -123,6 +123,49 @@ class DynamoInquiryRepository:
             request = got.get("UnprocessedKeys") or {}
         return found
 
+    def relink_identity(self, identity: Identity, old: Customer, new: Customer) -> None:
+        """Move one identity link from `old` to the `new` customer, atomically (undoing a link)."""
+
+        def profile(customer: Customer) -> dict[str, Any]:
+            return _item(
+                {
+                    "PK": f"CUST#{customer.customer_id}",
+                    "SK": "PROFILE",
+                    "kind": "customer",
+                    **customer.model_dump(mode="json", exclude_none=True),
+                }
+            )
+
+        self._db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _item(
+                            {
+                                "PK": f"IDENT#{identity.key}",
+                                "SK": "IDENT",
+                                "kind": "identity",
+                                "customer_id": new.customer_id,
+                                "identity_kind": identity.kind,
+                                "identity_value": identity.value,
+                            }
+                        ),
+                        "ConditionExpression": "customer_id = :old",
+                        "ExpressionAttributeValues": {":old": {"S": old.customer_id}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": profile(new),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": profile(old)}},
+            ]
+        )
+
     def inquiry_for_message(self, channel: str, channel_message_id: str) -> str | None:
         """The inquiry a channel message (e.g. an email's Message-ID) was recorded in."""
         return self._seen(f"{channel}#{channel_message_id}")
