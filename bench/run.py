@@ -93,6 +93,7 @@ class _RequestCounter:
 
 def bench_local_system(n_requests: int = 100) -> Metrics:
     import requests
+    from desk_ops.local.harness import drain_streams
     from desk_ops.local.system import LocalOptions, LocalSystem
 
     from tests.conftest import chat_secret
@@ -128,6 +129,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
             counter.counts.clear()
             counter.enabled = True
             requests.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
+            drain_streams()  # deadline planning runs on the stream, after the webhook answered
             counter.enabled = False
             new_counts.append(dict(counter.counts))
             counter.counts.clear()
@@ -137,6 +139,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
             dup_counts.append(dict(counter.counts))
 
         per_channel = _requests_per_channel(url, counter)
+        per_reply = _requests_per_reply(system, counter)
 
         session = requests.Session()
         bodies = [
@@ -173,6 +176,11 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
     metrics["aws_requests_per_redelivery_total"] = _metric(
         sum(v for k, v in dup.items() if k.startswith("intake/")), "requests", "<= 1, no writes"
     )
+    metrics["aws_requests_per_reply_sent"] = _metric(
+        sum(per_reply.values()),
+        "requests",
+        "dispatcher: " + ", ".join(f"{k} {v:g}" for k, v in sorted(per_reply.items())) + " (plus the provider call)",
+    )
     for channel, total in per_channel.items():
         metrics[f"aws_requests_per_inbound_{channel}"] = _metric(total, "requests", "intake only")
     if lateness:
@@ -207,6 +215,36 @@ def _requests_per_channel(url: str, counter: _RequestCounter, n: int = 5) -> dic
             totals.append(sum(v for k, v in counter.counts.items() if k.startswith("intake/")))
         out[name] = statistics.mean(totals)
     return out
+
+
+def _requests_per_reply(system: Any, counter: _RequestCounter, n: int = 5) -> dict[str, float]:
+    """AWS requests the dispatcher makes to send one agent reply (the chat callback is the provider)."""
+    import requests
+    from desk_ops.local.harness import drain_streams
+
+    from tests.conftest import signed_chat
+
+    url, auth = system.http_url, {"Authorization": f"Bearer {system.token('agent')}"}
+    samples: list[dict[str, int]] = []
+    for i in range(n):
+        body, headers = signed_chat(
+            {"message_id": f"reply-bench-{uuid.uuid4()}", "customer_id": f"rb{i}", "text": "size?"}
+        )
+        inquiry_id = requests.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).json()["inquiry_id"]
+        drain_streams()
+        counter.counts.clear()
+        counter.enabled = True
+        requests.post(
+            f"{url}/api/inquiries/{inquiry_id}/actions",
+            headers=auth,
+            timeout=30,
+            json={"action": "reply", "text": "one size up"},
+        ).raise_for_status()
+        drain_streams()
+        counter.enabled = False
+        samples.append({k.split("/", 1)[1]: v for k, v in counter.counts.items() if k.startswith("dispatcher/")})
+    services = sorted({s for sample in samples for s in sample})
+    return {s: statistics.mean(sample.get(s, 0) for sample in samples) for s in services}
 
 
 def bench_parse_cost(rounds: int = 2000) -> Metrics:
@@ -296,6 +334,7 @@ def main() -> None:
     for name, bench in (
         ("cold import", bench_cold_import),
         ("SLA engine", bench_sla),
+        ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
     ):
         print(f"running {name} ...", flush=True)
