@@ -129,7 +129,7 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
 def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
     if not _groups() & {"supervisors", "admins"}:
         raise Forbidden("only supervisors and admins may undo a customer link")
-    done = CustomerService(wiring.repository()).unlink(
+    done = CustomerService(wiring.repository(), wiring.inquiry_service()).unlink(
         customer_id, request.identity, _actor(), utc_now(), request.reason
     )
     return json_response(200, done.__dict__)

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from desk_ops.local.harness import (
     deliver_streams_asynchronously,
+    drain_streams,
     scale_step_function_waits,
     serialise_moto_transactions,
 )
@@ -46,6 +47,7 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
 
         settings.cache_clear()
         yield deployed
+        drain_streams()  # no stream consumer may run after the emulator is gone
         # executions still waiting would call Lambda after the emulator is gone: stop them
         sfn = session.client("stepfunctions")
         for machine in sfn.list_state_machines()["stateMachines"]:

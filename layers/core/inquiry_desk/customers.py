@@ -12,8 +12,9 @@ from datetime import datetime
 
 from .errors import Conflict, NotFound
 from .ids import new_id
-from .model import Customer, Direction, EventType, Identity, InquiryEvent
-from .ports import InquiryRepository, StaleInquiry
+from .inquiries import InquiryService
+from .model import Customer, Direction, EventType, Identity
+from .ports import InquiryRepository
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ class Unlinked:
 
 
 class CustomerService:
-    def __init__(self, repository: InquiryRepository) -> None:
+    def __init__(self, repository: InquiryRepository, inquiries: InquiryService) -> None:
         self._repo = repository
+        self._inquiries = inquiries
 
     def unlink(self, customer_id: str, identity_key: str, actor: str, at: datetime, reason: str) -> Unlinked:
         kind, _, value = identity_key.partition("#")
@@ -67,30 +69,14 @@ class CustomerService:
         return Unlinked(identity_key, customer_id, new.customer_id, moved, kept)
 
     def _move(self, inquiry_id: str, to_customer: str, actor: str, at: datetime, data: dict[str, str]) -> None:
-        self._write(inquiry_id, actor, at, {**data, "moved": "true"}, to_customer)
+        self._inquiries.record(
+            inquiry_id,
+            at,
+            actor,
+            EventType.NOTE,
+            {"unlinked": data["identity"], **data, "moved": "true"},
+            changes={"customer_id": to_customer},
+        )
 
     def _note(self, inquiry_id: str, actor: str, at: datetime, data: dict[str, str]) -> None:
-        self._write(inquiry_id, actor, at, data, None)
-
-    def _write(self, inquiry_id: str, actor: str, at: datetime, data: dict[str, str], to: str | None) -> None:
-        for _attempt in range(3):
-            inquiry = self._repo.get(inquiry_id)
-            if inquiry is None:
-                return
-            event = InquiryEvent(
-                inquiry_id=inquiry_id,
-                seq=inquiry.event_count + 1,
-                type=EventType.NOTE,
-                at=at,
-                actor=actor,
-                data={"unlinked": data["identity"], **data},
-            )
-            changes: dict[str, object] = {"version": inquiry.version + 1, "event_count": event.seq, "updated_at": at}
-            if to is not None:
-                changes["customer_id"] = to
-            try:
-                self._repo.append(inquiry.model_copy(update=changes), inquiry.version, [event])
-                return
-            except StaleInquiry:
-                continue
-        raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+        self._inquiries.record(inquiry_id, at, actor, EventType.NOTE, {"unlinked": data["identity"], **data})

@@ -1,7 +1,14 @@
-"""What agents do to an inquiry: acknowledge, reply, wait, resolve, close, reopen, reclassify."""
+"""What agents (and the system) do to an inquiry: acknowledge, reply, wait, resolve, close, reopen,
+reclassify; system events (warnings, breaches, escalations); messages to the customer.
+
+Every change goes through one read-decide-write loop with optimistic concurrency: the inquiry is
+re-read and the change re-decided when another writer got there first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,10 +17,17 @@ from .errors import NotFound, PayloadError
 from .ids import new_id
 from .lifecycle import Action
 from .model import Direction, EventType, Inquiry, InquiryEvent, Message
-from .ports import InquiryRepository, StaleInquiry
+from .ports import InquiryRepository, StaleInquiry, Timeline
 
 if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
     from .deadlines import DeadlinePlanner
+
+
+@dataclass(frozen=True)
+class Change:
+    inquiry: Inquiry  # advanced (version, event count) but without its next deadline yet
+    events: list[InquiryEvent]
+    message: Message | None = None
 
 
 class InquiryService:
@@ -22,80 +36,35 @@ class InquiryService:
         self._planner = planner
 
     def act(self, inquiry_id: str, action: Action, actor: str, at: datetime, **data: Any) -> Inquiry:
-        """Apply one action, retrying on a concurrent change (the action is re-checked each time)."""
-        for _attempt in range(3):
-            timeline = self._repo.timeline(inquiry_id)
-            if timeline is None:
-                raise NotFound(f"no inquiry {inquiry_id}")
-            inquiry = timeline.inquiry
+        """Apply one lifecycle action (a reply also stores its outbound message: the outbox)."""
+
+        def decide(timeline: Timeline) -> Change:
+            details = dict(data)
             message = None
             if action is Action.REPLY:
-                text = str(data.get("text") or "").strip()
+                text = str(details.get("text") or "").strip()
                 if not text:
                     raise PayloadError("a reply needs text")
-                message = Message(
-                    message_id=new_id(at, "M"),
-                    inquiry_id=inquiry_id,
-                    direction=Direction.OUTBOUND,
-                    channel=inquiry.channel,  # replies go back on the customer's own channel (R5.1)
-                    body=text,
-                    at=at,
-                    author=actor,
-                    delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
-                )
-                data = {**data, "message_id": message.message_id}
-            transition = lifecycle.apply(inquiry, action, at, actor, **data)
-            advanced = transition.inquiry
-            if self._planner is not None:
-                due = self._planner.next_due(advanced, [*timeline.events, *transition.events])
-                advanced = advanced.model_copy(update={"next_deadline_at": due})
-            try:
-                self._repo.append(advanced, inquiry.version, transition.events, message)
-            except StaleInquiry:
-                continue
-            return advanced
-        raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+                message = self._outbound(timeline.inquiry, text, at, actor)
+                details["message_id"] = message.message_id
+            transition = lifecycle.apply(timeline.inquiry, action, at, actor, **details)
+            return Change(transition.inquiry, transition.events, message)
+
+        return self._change(inquiry_id, decide)
 
     def notify_customer(
         self, inquiry_id: str, text: str, at: datetime, actor: str, event_type: EventType, data: dict[str, Any]
     ) -> Inquiry:
         """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
         the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
-        for _attempt in range(3):
-            timeline = self._repo.timeline(inquiry_id)
-            if timeline is None:
-                raise NotFound(f"no inquiry {inquiry_id}")
-            inquiry = timeline.inquiry
-            message = Message(
-                message_id=new_id(at, "M"),
-                inquiry_id=inquiry_id,
-                direction=Direction.OUTBOUND,
-                channel=inquiry.channel,
-                body=text,
-                at=at,
-                author=actor,
-                delivery_status="pending",
+
+        def decide(timeline: Timeline) -> Change:
+            message = self._outbound(timeline.inquiry, text, at, actor)
+            return _with_event(
+                timeline.inquiry, at, actor, event_type, {**data, "message_id": message.message_id}, message=message
             )
-            event = InquiryEvent(
-                inquiry_id=inquiry_id,
-                seq=inquiry.event_count + 1,
-                type=event_type,
-                at=at,
-                actor=actor,
-                data={**data, "message_id": message.message_id},
-            )
-            advanced = inquiry.model_copy(
-                update={"updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
-            )
-            if self._planner is not None:
-                due = self._planner.next_due(advanced, [*timeline.events, event])
-                advanced = advanced.model_copy(update={"next_deadline_at": due})
-            try:
-                self._repo.append(advanced, inquiry.version, [event], message)
-            except StaleInquiry:
-                continue
-            return advanced
-        raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+
+        return self._change(inquiry_id, decide)
 
     def record(
         self,
@@ -107,23 +76,54 @@ class InquiryService:
         changes: dict[str, Any] | None = None,
     ) -> Inquiry:
         """Append one system event (warning, breach, escalation) and apply `changes`, atomically."""
+        return self._change(
+            inquiry_id, lambda timeline: _with_event(timeline.inquiry, at, actor, event_type, data, changes)
+        )
+
+    def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change]) -> Inquiry:
         for _attempt in range(3):
             timeline = self._repo.timeline(inquiry_id)
             if timeline is None:
                 raise NotFound(f"no inquiry {inquiry_id}")
-            inquiry = timeline.inquiry
-            event = InquiryEvent(
-                inquiry_id=inquiry_id, seq=inquiry.event_count + 1, type=event_type, at=at, actor=actor, data=data
-            )
-            advanced = inquiry.model_copy(
-                update={**(changes or {}), "updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
-            )
+            change = decide(timeline)
+            advanced = change.inquiry
             if self._planner is not None:
-                due = self._planner.next_due(advanced, [*timeline.events, event])
+                due = self._planner.next_due(advanced, [*timeline.events, *change.events])
                 advanced = advanced.model_copy(update={"next_deadline_at": due})
             try:
-                self._repo.append(advanced, inquiry.version, [event])
+                self._repo.append(advanced, timeline.inquiry.version, change.events, change.message)
             except StaleInquiry:
                 continue
             return advanced
         raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
+
+    @staticmethod
+    def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str) -> Message:
+        return Message(
+            message_id=new_id(at, "M"),
+            inquiry_id=inquiry.inquiry_id,
+            direction=Direction.OUTBOUND,
+            channel=inquiry.channel,  # replies go back on the customer's own channel (R5.1)
+            body=text,
+            at=at,
+            author=actor,
+            delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
+        )
+
+
+def _with_event(
+    inquiry: Inquiry,
+    at: datetime,
+    actor: str,
+    event_type: EventType,
+    data: dict[str, Any],
+    changes: dict[str, Any] | None = None,
+    message: Message | None = None,
+) -> Change:
+    event = InquiryEvent(
+        inquiry_id=inquiry.inquiry_id, seq=inquiry.event_count + 1, type=event_type, at=at, actor=actor, data=data
+    )
+    advanced = inquiry.model_copy(
+        update={**(changes or {}), "updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
+    )
+    return Change(advanced, [event], message)
