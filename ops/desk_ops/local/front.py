@@ -128,7 +128,10 @@ class Front:
                 if found is None and extra is not None:
                     found = extra(self.command, self.path, dict(self.headers.items()), body)
                 if found is not None:
-                    self._send(*found)
+                    if found[0] == 302:
+                        self._send(302, "text/plain", b"", {"Location": "/console/"})
+                    else:
+                        self._send(*found)
                     return
                 route = next((r for r in ROUTES if path.startswith(r[0])), None)
                 if route is None:

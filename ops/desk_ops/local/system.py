@@ -253,17 +253,63 @@ class LocalSystem:
                     "application/json",
                     json.dumps({"status": "ok" if ok else "starting", "clock": self.clock.now().isoformat()}).encode(),
                 )
-            return None
+            return self._console(path)
 
         from .sink import ChannelSink
 
         self.sink = ChannelSink(self.options.data_dir)
+
+        def extra(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes] | None:
+            if method == "POST" and path == "/_cognito":
+                return self._cognito(headers, body)
+            return self.sink.handle(method, path, headers, body)
+
         self._front = Front(
-            "127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static, extra=self.sink.handle
+            "127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static, extra=extra
         )
         thread = threading.Thread(target=self._front.serve_forever, name="desk-front", daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def _console(self, path: str) -> tuple[int, str, bytes] | None:
+        """The agents' console (static files) and its config: where to sign in, where the API is."""
+        if path in ("/", "/console"):
+            return 302, "text/plain", b""
+        if not path.startswith("/console/"):
+            return None
+        assert self.stack is not None
+        name = path.removeprefix("/console/") or "index.html"
+        if name == "config.json":
+            from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+
+            teams = sorted({c.team for c in load_policy(shipped_policy_path()).categories.values()})
+            body = {
+                "cognitoEndpoint": f"{self.http_url}/_cognito",
+                "apiBase": self.http_url,
+                "region": REGION,
+                "clientId": self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
+                "teams": teams,
+            }
+            return 200, "application/json", json.dumps(body).encode()
+        files = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+        if name not in files:
+            return 404, "text/plain", b"not found"
+        return 200, files[name], (Path(__file__).resolve().parent.parent / "console" / name).read_bytes()
+
+    def _cognito(self, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+        """Same-origin path to the emulated Cognito (on AWS the console calls Cognito directly)."""
+        import requests
+
+        target = {k.lower(): v for k, v in headers.items()}.get("x-amz-target", "")
+        if not target.startswith("AWSCognitoIdentityProviderService."):
+            return 400, "application/json", b'{"message": "not a Cognito call"}'
+        got = requests.post(
+            self.endpoint,
+            data=body,
+            timeout=10,
+            headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        )
+        return got.status_code, "application/x-amz-json-1.1", got.content
 
     def _point_senders_at_sink(self) -> None:
         """Replies go to the channel sink, which records what each customer would have received."""
