@@ -17,6 +17,7 @@ from inquiry_desk.lifecycle import Action
 from inquiry_desk.model import utc_now
 from inquiry_desk.observability import logger, metrics
 from inquiry_desk.recorded import recorded_message
+from inquiry_desk.triage import peak_order
 from pydantic import BaseModel, Field
 
 app = make_resolver()
@@ -137,8 +138,13 @@ def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: A
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
 def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
+    queues = wiring.policy().queues
+    waiting = wiring.repository().team_queue(team, limit)
+    ordered = peak_order(
+        waiting, queues.peak_waiting, queues.first_at_peak, lambda i: i.category, lambda i: i.urgency.value == "urgent"
+    )
     return json_response(
-        200, {"team": team, "inquiries": [_dump(i) for i in wiring.repository().team_queue(team, limit)]}
+        200, {"team": team, "peak": len(waiting) > queues.peak_waiting, "inquiries": [_dump(i) for i in ordered]}
     )
 
 

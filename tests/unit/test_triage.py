@@ -32,3 +32,29 @@ def test_unmatched_text_falls_back() -> None:
 
 def test_matching_ignores_case() -> None:
     assert Triage(RULES, FALLBACK).classify("COMPARE models").category == "pre_sales"
+
+
+def test_R3_5_at_peak_complaints_come_first_urgent_before_the_rest() -> None:
+    from inquiry_desk.triage import peak_order
+
+    # (id, category, urgent) in next-deadline order
+    queue = [
+        ("a", "pre_sales", False),
+        ("b", "complaint", False),
+        ("c", "order_problem", True),
+        ("d", "complaint", True),
+        ("e", "pre_sales", False),
+    ]
+
+    def order(peak: int) -> list[str]:
+        return [i[0] for i in peak_order(queue, peak, ["complaint"], lambda i: i[1], lambda i: i[2])]
+
+    assert order(peak=20) == ["a", "b", "c", "d", "e"]  # not at peak: deadline order only
+    assert order(peak=3) == ["d", "b", "a", "c", "e"]  # at peak: urgent complaint, complaint, then the rest
+
+
+def test_R3_5_shipped_policy_names_the_peak() -> None:
+    from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+
+    queues = load_policy(shipped_policy_path()).queues
+    assert (queues.peak_waiting, queues.first_at_peak) == (20, ["complaint"])

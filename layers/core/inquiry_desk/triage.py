@@ -6,10 +6,13 @@ the automatic first pass; an agent can always override with a reclassify action.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .model import Urgency
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,24 @@ class Triage:
             tags=tuple(t for t in tags if t != winner.category),
             matched=matched,
         )
+
+
+def peak_order(
+    queue: Sequence[T],
+    peak_waiting: int,
+    first: Iterable[str],
+    category: Callable[[T], str | None],
+    urgent: Callable[[T], bool],
+) -> list[T]:
+    """A queue in its deadline order; at peak (more than `peak_waiting`), the `first` categories
+    come first — urgent ones before the rest — each group keeping its deadline order (R3.5)."""
+    if len(queue) <= peak_waiting:
+        return list(queue)
+    first_set = set(first)
+
+    def rank(item: T) -> int:
+        if category(item) in first_set:
+            return 0 if urgent(item) else 1
+        return 2
+
+    return sorted(queue, key=rank)  # sorted() is stable: deadline order holds within each group

@@ -345,6 +345,19 @@ class Defaults(_Strict):
     escalation: str | None = None
 
 
+class Queues(_Strict):
+    """Queue behaviour at peak (R3.4, R3.5)."""
+
+    peak_waiting: int = Field(
+        default=20, gt=0, description="more open inquiries than this in a queue is a peak (R3.4: 20 waiting)"
+    )
+    first_at_peak: list[str] = Field(
+        default_factory=lambda: ["complaint"],
+        description="categories served first, urgent ones before the rest, while a queue is at peak (R3.5)",
+    )
+    note: str | None = None
+
+
 class SlaPolicy(_Strict):
     """The whole policy file."""
 
@@ -357,6 +370,7 @@ class SlaPolicy(_Strict):
     escalation_ladders: dict[str, list[LadderStep]] = Field(default_factory=dict)
     defaults: Defaults
     join_window: JoinWindow
+    queues: Queues = Field(default_factory=Queues)
     categories: dict[str, CategorySpec] = Field(min_length=1)
 
     _calendars: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
