@@ -252,7 +252,11 @@ def bench_parse_cost(rounds: int = 2000) -> Metrics:
     import json as _json
     from pathlib import Path as _Path
 
-    from inquiry_desk.channels import chat, email, meta, twilio, wechat
+    import inquiry_desk.channels.chat as chat
+    import inquiry_desk.channels.email as email
+    import inquiry_desk.channels.meta as meta
+    import inquiry_desk.channels.twilio as twilio
+    import inquiry_desk.channels.wechat as wechat
 
     fixtures = _Path(ROOT / "tests" / "fixtures" / "channels")
     chat_body = (fixtures / "chat_message.json").read_bytes()
