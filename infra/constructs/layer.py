@@ -13,22 +13,10 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.names import BUILD_DIR, CORE_PACKAGE_DIR, LAYER_REQUIREMENTS
+from infra.names import BUILD_DIR, CORE_PACKAGE_DIR, LAYER_REQUIREMENTS, tree_hash
 
 PYTHON_VERSION = "3.13"
 PLATFORM = "aarch64-manylinux_2_28"  # Lambda Python 3.13 runs on Amazon Linux 2023 (glibc 2.34)
-
-
-def _tree_hash(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for root in paths:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for f in files:
-            if "__pycache__" in f.parts:
-                continue
-            digest.update(str(f.relative_to(root.parent)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()
 
 
 def _dependencies_dir() -> Path:
@@ -84,7 +72,7 @@ class CoreLayer(Construct):
             code=lambda_.Code.from_asset(
                 str(CORE_PACKAGE_DIR.parent),
                 asset_hash_type=AssetHashType.CUSTOM,
-                asset_hash=_tree_hash(CORE_PACKAGE_DIR, LAYER_REQUIREMENTS),
+                asset_hash=tree_hash(CORE_PACKAGE_DIR, LAYER_REQUIREMENTS),
                 bundling=BundlingOptions(
                     image=DockerImage.from_registry("unused-local-bundling-only"),
                     local=_LocalLayerBundling(),

@@ -33,6 +33,24 @@ def _data_dir() -> Path:
     return Path(os.environ.get("DESK_DATA_DIR") or names.ROOT / ".desk-data")
 
 
+def _local(service: str) -> tuple[dict[str, Any], Any]:
+    """The running local system's discovery record and a client of its embedded AWS."""
+    import boto3
+
+    discovery = _data_dir() / "local.json"
+    if not discovery.exists():
+        raise CliError(f"no local system found ({discovery} missing): start it with `make run`, or pass --stack")
+    info: dict[str, Any] = json.loads(discovery.read_text())
+    client = boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=info["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return info, client
+
+
 def _repository(stack: str | None) -> Any:
     import boto3
     from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
@@ -45,17 +63,7 @@ def _repository(stack: str | None) -> Any:
             raise CliError(f"cannot read stack {stack}: {err}") from None
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
         return DynamoInquiryRepository(boto3.client("dynamodb"), outputs[names.OUT_TABLE])
-    discovery = _data_dir() / "local.json"
-    if not discovery.exists():
-        raise CliError(f"no local system found ({discovery} missing): start it with `make run`, or pass --stack")
-    info = json.loads(discovery.read_text())
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=info["endpoint"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    info, client = _local("dynamodb")
     try:
         client.describe_table(TableName=info["outputs"][names.OUT_TABLE])
     except Exception:
@@ -105,21 +113,9 @@ Ctrl-C stops it.""",
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    import boto3
-
     from desk_ops.local.system import DEMO_PASSWORD
 
-    discovery = _data_dir() / "local.json"
-    if not discovery.exists():
-        raise CliError("no local system found: start it with `make run`")
-    info = json.loads(discovery.read_text())
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=info["endpoint"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    info, idp = _local("cognito-idp")
     try:
         got = idp.initiate_auth(
             ClientId=info["outputs"][names.OUT_USER_POOL_CLIENT_ID],

@@ -9,7 +9,6 @@ client, the channels secret, the Scheduler group), with the properties the templ
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -41,22 +40,13 @@ class LocalStack:
 
 
 def _inputs_hash() -> str:
-    digest = hashlib.sha256()
-    roots = [
+    return names.tree_hash(
         names.ROOT / "infra",
         names.FUNCTIONS_DIR,
         names.CORE_PACKAGE_DIR,
         names.ROOT / "cdk.json",
         names.LAYER_REQUIREMENTS,
-    ]
-    for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for f in files:
-            if "__pycache__" in f.parts:
-                continue
-            digest.update(str(f.relative_to(names.ROOT)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()
+    )
 
 
 def synth(stack_name: str = "InquiryDesk", force: bool = False) -> Path:

@@ -26,6 +26,7 @@ from ..ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, T
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
 _NO_DEADLINE = "9999-12-31T23:59:59Z"
+_NOT_EXISTS = "attribute_not_exists(PK)"
 
 
 def _iso(value: datetime) -> str:
@@ -83,6 +84,30 @@ def _message_attrs(message: Message) -> dict[str, Any]:
     }
 
 
+def _seen_attrs(dedupe_key: str, inquiry_id: str) -> dict[str, Any]:
+    return {"PK": f"MSGID#{dedupe_key}", "SK": "MSGID", "kind": "message_seen", "inquiry_id": inquiry_id}
+
+
+def _identity_attrs(identity: Identity, customer_id: str) -> dict[str, Any]:
+    return {
+        "PK": f"IDENT#{identity.key}",
+        "SK": "IDENT",
+        "kind": "identity",
+        "customer_id": customer_id,
+        "identity_kind": identity.kind,
+        "identity_value": identity.value,
+    }
+
+
+def _customer_attrs(customer: Customer) -> dict[str, Any]:
+    return {
+        "PK": f"CUST#{customer.customer_id}",
+        "SK": "PROFILE",
+        "kind": "customer",
+        **customer.model_dump(mode="json", exclude_none=True),
+    }
+
+
 def _strip_keys(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if k not in ("PK", "SK", "kind") and not k.startswith("GSI")}
 
@@ -125,44 +150,13 @@ class DynamoInquiryRepository:
 
     def relink_identity(self, identity: Identity, old: Customer, new: Customer) -> None:
         """Move one identity link from `old` to the `new` customer, atomically (undoing a link)."""
-
-        def profile(customer: Customer) -> dict[str, Any]:
-            return _item(
-                {
-                    "PK": f"CUST#{customer.customer_id}",
-                    "SK": "PROFILE",
-                    "kind": "customer",
-                    **customer.model_dump(mode="json", exclude_none=True),
-                }
-            )
-
         self._db.transact_write_items(
             TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _item(
-                            {
-                                "PK": f"IDENT#{identity.key}",
-                                "SK": "IDENT",
-                                "kind": "identity",
-                                "customer_id": new.customer_id,
-                                "identity_kind": identity.kind,
-                                "identity_value": identity.value,
-                            }
-                        ),
-                        "ConditionExpression": "customer_id = :old",
-                        "ExpressionAttributeValues": {":old": {"S": old.customer_id}},
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": profile(new),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {"Put": {"TableName": self._table, "Item": profile(old)}},
+                self._put(
+                    _identity_attrs(identity, new.customer_id), "customer_id = :old", {":old": {"S": old.customer_id}}
+                ),
+                self._put(_customer_attrs(new), _NOT_EXISTS),
+                self._put(_customer_attrs(old)),
             ]
         )
 
@@ -177,73 +171,17 @@ class DynamoInquiryRepository:
 
     # --- writes --------------------------------------------------------------------------
     def create(self, new: NewInquiry) -> None:
-        not_exists = "attribute_not_exists(PK)"
-        ops: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _item(
-                        {
-                            "PK": f"MSGID#{new.dedupe_key}",
-                            "SK": "MSGID",
-                            "kind": "message_seen",
-                            "inquiry_id": new.inquiry.inquiry_id,
-                        }
-                    ),
-                    "ConditionExpression": not_exists,
-                }
-            },
-            {"Put": {"TableName": self._table, "Item": _item(_message_attrs(new.message))}},
-            *({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in new.events),
+        ops = [
+            self._put(_seen_attrs(new.dedupe_key, new.inquiry.inquiry_id), _NOT_EXISTS),
+            self._put(_message_attrs(new.message)),
+            *(self._put(_event_attrs(e)) for e in new.events),
         ]
         if new.new_customer is not None:
-            customer = new.new_customer
-            ops.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _item(
-                            {
-                                "PK": f"CUST#{customer.customer_id}",
-                                "SK": "PROFILE",
-                                "kind": "customer",
-                                **customer.model_dump(mode="json", exclude_none=True),
-                            }
-                        ),
-                        "ConditionExpression": not_exists,
-                    }
-                }
-            )
-        for identity in new.new_identities:
-            ops.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _item(
-                            {
-                                "PK": f"IDENT#{identity.key}",
-                                "SK": "IDENT",
-                                "kind": "identity",
-                                "customer_id": new.inquiry.customer_id,
-                                "identity_kind": identity.kind,
-                                "identity_value": identity.value,
-                            }
-                        ),
-                        "ConditionExpression": not_exists,
-                    }
-                }
-            )
+            ops.append(self._put(_customer_attrs(new.new_customer), _NOT_EXISTS))
+        ops.extend(self._put(_identity_attrs(i, new.inquiry.customer_id), _NOT_EXISTS) for i in new.new_identities)
         # The inquiry record goes last: stream consumers (deadline planning) then see every item
         # of the transaction, also on emulators that stream each put as it is applied.
-        ops.append(
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _item(_inquiry_attrs(new.inquiry)),
-                    "ConditionExpression": not_exists,
-                }
-            }
-        )
+        ops.append(self._put(_inquiry_attrs(new.inquiry), _NOT_EXISTS))
         self._transact(ops, new.dedupe_key, identities_linked=True)
 
     def append(
@@ -254,39 +192,38 @@ class DynamoInquiryRepository:
         message: Message | None = None,
         dedupe_key: str | None = None,
     ) -> None:
-        ops: list[dict[str, Any]] = []
+        ops = []
         if dedupe_key is not None:
-            ops.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _item(
-                            {
-                                "PK": f"MSGID#{dedupe_key}",
-                                "SK": "MSGID",
-                                "kind": "message_seen",
-                                "inquiry_id": inquiry.inquiry_id,
-                            }
-                        ),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            )
+            ops.append(self._put(_seen_attrs(dedupe_key, inquiry.inquiry_id), _NOT_EXISTS))
         if message is not None:
-            ops.append({"Put": {"TableName": self._table, "Item": _item(_message_attrs(message))}})
-        ops.extend({"Put": {"TableName": self._table, "Item": _item(_event_attrs(e))}} for e in events)
-        ops.append(  # last, as in create()
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _item(_inquiry_attrs(inquiry)),
-                    "ConditionExpression": "#v = :expected",
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-                }
-            }
+            ops.append(self._put(_message_attrs(message)))
+        ops.extend(self._put(_event_attrs(e)) for e in events)
+        ops.append(  # last, as in create(); only if nobody changed the inquiry since it was read
+            self._put(
+                _inquiry_attrs(inquiry),
+                "#v = :expected",
+                {":expected": {"N": str(expected_version)}},
+                {"#v": "version"},
+            )
         )
         self._transact(ops, dedupe_key, stale_index=len(ops) - 1)
+
+    def _put(
+        self,
+        attrs: dict[str, Any],
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        attribute_names: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """One Put of a transaction, optionally conditional."""
+        put: dict[str, Any] = {"TableName": self._table, "Item": _item(attrs)}
+        if condition:
+            put["ConditionExpression"] = condition
+        if values:
+            put["ExpressionAttributeValues"] = values
+        if attribute_names:
+            put["ExpressionAttributeNames"] = attribute_names
+        return {"Put": put}
 
     def _transact(
         self,
