@@ -294,8 +294,8 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
     record of how late each fired (clock time; the clock runs at real speed here)."""
     from datetime import timedelta
 
-    from inquiry_desk.adapters.deadlines import SchedulerTimers
-    from inquiry_desk.enforcement import Timer, ceil_minute
+    from inquiry_desk.adapters.scheduler import SchedulerTimers
+    from inquiry_desk.deadlines.decisions import Timer, ceil_minute
 
     from infra import names
 
@@ -318,7 +318,7 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
 
 
 def bench_sla() -> Metrics:
-    import inquiry_desk.sla.bench as sla
+    import inquiry_desk.deadlines.bench as sla
 
     metrics: Metrics = {}
     metrics.update(sla.bench_deadlines_per_second())

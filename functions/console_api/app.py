@@ -8,16 +8,16 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk import wiring
-from inquiry_desk.config import settings
-from inquiry_desk.customers import CustomerService
+from inquiry_desk.customers.linking import CustomerService
 from inquiry_desk.errors import Forbidden, NotFound
-from inquiry_desk.http import json_response, make_resolver
-from inquiry_desk.lifecycle import Action
+from inquiry_desk.inquiries.lifecycle import Action
+from inquiry_desk.intake.recorded import recorded_message
 from inquiry_desk.model import utc_now
-from inquiry_desk.observability import logger, metrics
-from inquiry_desk.recorded import recorded_message
-from inquiry_desk.triage import peak_order
+from inquiry_desk.runtime import composition
+from inquiry_desk.runtime.http import json_response, make_resolver
+from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import settings
+from inquiry_desk.triage.rules import peak_order
 from pydantic import BaseModel, Field
 
 app = make_resolver()
@@ -89,13 +89,13 @@ def _dump(obj: Any) -> Any:
 def list_inquiries(
     days: Annotated[int, Query(ge=1, le=92)] = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> Any:
-    found = wiring.repository().recent(utc_now() - timedelta(days=days), limit)
+    found = composition.repository().recent(utc_now() - timedelta(days=days), limit)
     return json_response(200, {"inquiries": [_dump(i) for i in found]})
 
 
 @app.get("/api/inquiries/<inquiry_id>", tags=["inquiries"], summary="An inquiry with its timeline")
 def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
-    timeline = wiring.repository().timeline(inquiry_id)
+    timeline = composition.repository().timeline(inquiry_id)
     if timeline is None:
         raise NotFound(f"no inquiry {inquiry_id}")
     return json_response(
@@ -111,14 +111,14 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     data = request.model_dump(exclude={"action"}, exclude_none=True)
-    inquiry = wiring.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
+    inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
 
 @app.post("/api/inquiries", tags=["inquiries"], summary="Record a phone call or in-store visit")
 def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     message = recorded_message(request.model_dump(), _actor(), utc_now(), settings().default_country_code)
-    result = wiring.receive(message)
+    result = composition.receive(message)
     return json_response(201 if result.created else 200, {"inquiry_id": result.inquiry_id})
 
 
@@ -130,7 +130,7 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
 def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
     if not _groups() & {"supervisors", "admins"}:
         raise Forbidden("only supervisors and admins may undo a customer link")
-    done = CustomerService(wiring.repository(), wiring.inquiry_service()).unlink(
+    done = CustomerService(composition.repository(), composition.inquiry_service()).unlink(
         customer_id, request.identity, _actor(), utc_now(), request.reason
     )
     return json_response(200, done.__dict__)
@@ -138,8 +138,8 @@ def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: A
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
 def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
-    queues = wiring.policy().queues
-    waiting = wiring.repository().team_queue(team, limit)
+    queues = composition.policy().queues
+    waiting = composition.repository().team_queue(team, limit)
     ordered = peak_order(
         waiting, queues.peak_waiting, queues.first_at_peak, lambda i: i.category, lambda i: i.urgency.value == "urgent"
     )
@@ -150,7 +150,7 @@ def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, 
 
 @app.get("/api/customers/<customer_id>/inquiries", tags=["customers"], summary="A customer's history")
 def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
-    repo = wiring.repository()
+    repo = composition.repository()
     customer = repo.get_customer(customer_id)
     if customer is None:
         raise NotFound(f"no customer {customer_id}")

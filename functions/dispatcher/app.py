@@ -16,12 +16,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk import wiring
-from inquiry_desk.config import settings
-from inquiry_desk.dispatcher import Dispatcher
 from inquiry_desk.model import utc_now
-from inquiry_desk.observability import logger, metrics
-from inquiry_desk.outbox import ChannelWindows
+from inquiry_desk.outbox.decision import ChannelWindows
+from inquiry_desk.outbox.dispatcher import Dispatcher
+from inquiry_desk.runtime import composition
+from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -34,9 +34,9 @@ def _dispatcher() -> Dispatcher:
 
     return Dispatcher(
         DynamoOutboxRepository(client("dynamodb"), settings().table_name),
-        build_senders(wiring.channels(), os.environ, client),
+        build_senders(composition.channels(), os.environ, client),
         utc_now,
-        planner=wiring.planner(),
+        planner=composition.planner(),
         windows=ChannelWindows.from_env(os.environ),
         max_attempts=int(os.environ.get("DESK_OUTBOX_MAX_ATTEMPTS") or 3),
     )

@@ -7,14 +7,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk import wiring
+from inquiry_desk.answers.templates import render
 from inquiry_desk.channels import chat, marketplace, meta, twilio, wechat
-from inquiry_desk.config import settings
 from inquiry_desk.errors import ChannelNotConfigured
-from inquiry_desk.http import json_response, make_resolver, raw_body
 from inquiry_desk.model import InboundMessage, utc_now
-from inquiry_desk.observability import logger, metrics
-from inquiry_desk.templates import render
+from inquiry_desk.runtime import composition
+from inquiry_desk.runtime.http import json_response, make_resolver, raw_body
+from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import settings
 from pydantic import BaseModel
 
 app = make_resolver()
@@ -53,14 +53,14 @@ def chat_webhook() -> Any:
 def _record(messages: list[InboundMessage]) -> list[str]:
     ids = []
     for message in messages:
-        result = wiring.receive(message)
+        result = composition.receive(message)
         metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
         ids.append(result.inquiry_id)
     return ids
 
 
 def _config(name: str) -> Any:
-    config = getattr(wiring.channels(), name)
+    config = getattr(composition.channels(), name)
     if config is None:
         raise ChannelNotConfigured(f"the {name} channel has no credentials configured")
     return config
@@ -177,5 +177,5 @@ def marketplace_message() -> Any:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    wiring.bind_context(context)
+    composition.bind_context(context)
     return app.resolve(event, context)

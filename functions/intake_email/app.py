@@ -9,18 +9,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SesModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk import wiring
+from inquiry_desk.adapters.mail_store import MailStore
 from inquiry_desk.channels.email import parse_email
-from inquiry_desk.mail import MailStore
 from inquiry_desk.model import Attachment
-from inquiry_desk.observability import logger, metrics
+from inquiry_desk.runtime import composition
+from inquiry_desk.runtime.observability import logger, metrics
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @event_parser(model=SesModel)
 def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
-    wiring.bind_context(context)
+    composition.bind_context(context)
     store = MailStore.from_settings()
     results = []
     for record in event.Records:
@@ -40,7 +40,7 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
             )
             for i, a in enumerate(parsed.attachments)
         )
-        result = wiring.receive(parsed.message.model_copy(update={"attachments": attachments}))
+        result = composition.receive(parsed.message.model_copy(update={"attachments": attachments}))
         metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
         results.append({"mail": mail_id, "inquiry_id": result.inquiry_id})
     return {"disposition": "CONTINUE", "results": results}

@@ -13,8 +13,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk import wiring
-from inquiry_desk.observability import logger, metrics
+from inquiry_desk.runtime import composition
+from inquiry_desk.runtime.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -36,7 +36,7 @@ _enforcer: Any = None
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _enforcer
     if _enforcer is None:
-        _enforcer = wiring.enforcer(context.invoked_function_arn)
+        _enforcer = composition.enforcer(context.invoked_function_arn)
     if "Records" in event:
         return dict(process_partial_response(event=event, record_handler=_plan, processor=processor, context=context))
     if "timer" in event:
@@ -50,5 +50,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("escalation step", extra=state)
         return state
     if event.get("reconcile") or event.get("detail-type") == "Scheduled Event":
-        return dict(_enforcer.reconcile(wiring.teams()))
+        return dict(_enforcer.reconcile(composition.teams()))
     raise ValueError(f"sla_timer does not know this event: {sorted(event)}")

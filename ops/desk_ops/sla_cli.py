@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inquiry_desk.sla import InquiryFacts, PolicyError, compute_deadlines, load_policy, shipped_policy_path
+from inquiry_desk.deadlines import InquiryFacts, PolicyError, compute_deadlines, load_policy, shipped_policy_path
 from pydantic import ValidationError
 
 

@@ -58,7 +58,7 @@ def test_R3_2_breach_escalates_and_stops_when_acknowledged(fast: RunningDesk) ->
         f"{fast.url}/api/inquiries/{inquiry_id}/actions", headers=auth, json={"action": "acknowledge"}, timeout=30
     )
     assert acked.status_code == 200
-    from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+    from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
 
     ladder = load_policy(shipped_policy_path()).escalation_ladders[breach["data"]["ladder"]]
     next_step = ladder[1].wait.to_timedelta().total_seconds() / 60  # real seconds at x60

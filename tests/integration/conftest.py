@@ -43,7 +43,7 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
             for key, value in config["Environment"]["Variables"].items():
                 if key != "DESK_FUNCTION":
                     os.environ[key] = value
-        from inquiry_desk.config import settings
+        from inquiry_desk.runtime.settings import settings
 
         settings.cache_clear()
         yield deployed

@@ -32,11 +32,11 @@ def _call(runner: Any, method: str, path: str, body: bytes, headers: dict[str, s
 
 def _inquiries_of(kind: str, value: str) -> list[Any]:
     """The inquiries of the customer known by this identity (R1.3: found by their channel identity)."""
-    from inquiry_desk import wiring
     from inquiry_desk.model import Identity
+    from inquiry_desk.runtime import composition
 
-    customer = wiring.repository().customer_for(Identity(kind=kind, value=value))
-    return wiring.repository().customer_inquiries(customer) if customer else []
+    customer = composition.repository().customer_for(Identity(kind=kind, value=value))
+    return composition.repository().customer_inquiries(customer) if customer else []
 
 
 def _wechat_query(extra: dict[str, str] | None = None) -> str:
@@ -117,9 +117,9 @@ def test_R1_1_meta_handshake_and_signed_samples(runner: Any, stack: Any) -> None
         assert got["statusCode"] == 200, got["body"]
         ids = json.loads(got["body"])["inquiry_ids"]
         assert ids
-        from inquiry_desk import wiring
+        from inquiry_desk.runtime import composition
 
-        stored = wiring.repository().get(ids[0])
+        stored = composition.repository().get(ids[0])
         assert stored is not None and stored.channel.value == channel
     forged = (FIXTURES / "meta_whatsapp_text.json").read_bytes()
     got = _call(runner, "POST", "/webhooks/meta", forged, {"X-Hub-Signature-256": "sha256=" + "0" * 64})

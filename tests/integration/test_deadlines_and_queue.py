@@ -42,18 +42,18 @@ def _act(runner: Any, inquiry_id: str, body: dict[str, Any]) -> dict[str, Any]:
 def test_R2_1_chat_inquiry_is_due_for_acknowledgement_within_30_seconds(runner: Any) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     inquiry_id = _post_chat(runner, "我要退货", now)
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    inquiry = wiring.repository().get(inquiry_id)
+    inquiry = composition.repository().get(inquiry_id)
     assert inquiry is not None and inquiry.next_deadline_at is not None
     assert inquiry.next_deadline_at - inquiry.received_at == timedelta(seconds=30)
 
 
 def test_acknowledging_moves_the_next_deadline_later(runner: Any) -> None:
     inquiry_id = _post_chat(runner, "我要退货 return", datetime.now(UTC))
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    before = wiring.repository().get(inquiry_id)
+    before = composition.repository().get(inquiry_id)
     after = _act(runner, inquiry_id, {"action": "acknowledge"})
     assert before is not None and before.next_deadline_at is not None
     assert after["status"] == "acknowledged" and after["owner"] == "agent-7"
@@ -66,12 +66,12 @@ def test_R3_5_team_queue_lists_open_work_by_next_deadline_and_drops_resolved(run
     newer = _post_chat(runner, "退货 return the hat", now)
     resolved = _post_chat(runner, "退货 return the bag", now - timedelta(minutes=10))
     _act(runner, resolved, {"action": "resolve", "result": "label sent"})
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    queue = [i.inquiry_id for i in wiring.repository().team_queue("aftersales", limit=500)]
+    queue = [i.inquiry_id for i in composition.repository().team_queue("aftersales", limit=500)]
     assert queue.index(older) < queue.index(newer)
     assert resolved not in queue
-    dues = [i.next_deadline_at for i in wiring.repository().team_queue("aftersales", limit=500)]
+    dues = [i.next_deadline_at for i in composition.repository().team_queue("aftersales", limit=500)]
     assert dues == sorted(dues)  # type: ignore[type-var]
 
 

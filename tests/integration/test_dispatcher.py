@@ -172,9 +172,9 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _delivery_events(inquiry_id: str) -> list[dict[str, Any]]:
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    timeline = wiring.repository().timeline(inquiry_id)
+    timeline = composition.repository().timeline(inquiry_id)
     assert timeline is not None
     return [e.data for e in timeline.events if "delivery" in e.data]
 

@@ -49,9 +49,9 @@ def _open(runner: Any, text: str, at: datetime) -> str:
 
 
 def _timeline(inquiry_id: str) -> Any:
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    return wiring.repository().timeline(inquiry_id)
+    return composition.repository().timeline(inquiry_id)
 
 
 def _execution(name: str) -> dict[str, Any]:
@@ -179,13 +179,13 @@ def test_R2_6_progress_notice_goes_to_the_customer_through_the_outbox(
 ) -> None:
     received = clock[0]
     inquiry_id = _open(runner, "退货 return the blender", received)
-    from inquiry_desk import wiring
-    from inquiry_desk.enforcement import timers_for
+    from inquiry_desk.deadlines.decisions import timers_for
+    from inquiry_desk.runtime import composition
 
     timeline = _timeline(inquiry_id)
     notice = next(
         t
-        for t in timers_for(wiring.policy(), timeline.inquiry, timeline.events, received)
+        for t in timers_for(composition.policy(), timeline.inquiry, timeline.events, received)
         if t.name.endswith("progress_notice-e1-due")
     )
     clock[0] = notice.at

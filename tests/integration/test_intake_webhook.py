@@ -32,9 +32,9 @@ def test_R1_2_new_message_opens_inquiry_with_record_fields(runner: Any, stack: A
     body, headers = signed_chat(_chat(name="王芳", order_number="SO-77", member_id="VIP-9", contact="+8613800138000"))
     status, answer = _post(runner, body, headers)
     assert status == 202
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    timeline = wiring.repository().timeline(answer["inquiry_id"])
+    timeline = composition.repository().timeline(answer["inquiry_id"])
     assert timeline is not None
     inquiry = timeline.inquiry
     # R8.3 record fields
@@ -110,7 +110,7 @@ def test_R1_3_same_customer_joins_open_inquiry_within_window(runner: Any, stack:
     _, first = _post(runner, *signed_chat(_chat(customer_id=customer, text="where is my parcel 物流")))
     _, second = _post(runner, *signed_chat(_chat(customer_id=customer, text="also, the invoice please")))
     assert second["inquiry_id"] == first["inquiry_id"]
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
-    timeline = wiring.repository().timeline(first["inquiry_id"])
+    timeline = composition.repository().timeline(first["inquiry_id"])
     assert timeline is not None and len(timeline.messages) == 2

@@ -23,7 +23,7 @@ def _record(runner: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_R8_4_phone_call_recorded_with_voice_summary_once(runner: Any, stack: Any) -> None:
-    from inquiry_desk import wiring
+    from inquiry_desk.runtime import composition
 
     reference = f"call-{uuid.uuid4()}"
     body = {
@@ -41,7 +41,7 @@ def test_R8_4_phone_call_recorded_with_voice_summary_once(runner: Any, stack: An
     again = _record(runner, body)
     # the same reference again: the original answer replayed, nothing recorded twice
     assert (again["statusCode"], json.loads(again["body"])["inquiry_id"]) == (201, inquiry_id)
-    timeline = wiring.repository().timeline(inquiry_id)
+    timeline = composition.repository().timeline(inquiry_id)
     assert timeline is not None
     assert timeline.inquiry.channel.value == "phone" and timeline.inquiry.contact == "138-0013-8000"
     [message] = timeline.messages
@@ -60,8 +60,8 @@ def test_in_store_visit_without_contact_and_bad_contact_is_400(runner: Any, stac
 
 
 def test_R1_1_two_way_sms_via_sns_reaches_intake(runner: Any, stack: Any) -> None:
-    from inquiry_desk import wiring
     from inquiry_desk.model import Identity
+    from inquiry_desk.runtime import composition
 
     envelope = json.loads((FIXTURES / "aws_sms_sns.json").read_text())
     inner = json.loads(envelope["Message"])
@@ -70,7 +70,7 @@ def test_R1_1_two_way_sms_via_sns_reaches_intake(runner: Any, stack: Any) -> Non
     boto3.client("sns", region_name="us-east-1").publish(
         TopicArn=stack.outputs["InboundSmsTopicArn"], Message=json.dumps(inner)
     )
-    customer = wiring.repository().customer_for(Identity(kind="phone", value=inner["originationNumber"]))
+    customer = composition.repository().customer_for(Identity(kind="phone", value=inner["originationNumber"]))
     assert customer is not None
-    [inquiry] = wiring.repository().customer_inquiries(customer)
+    [inquiry] = composition.repository().customer_inquiries(customer)
     assert inquiry.channel.value == "sms" and inquiry.description == inner["messageBody"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from inquiry_desk.config import SettingsError, parse_settings
+from inquiry_desk.runtime.settings import SettingsError, parse_settings
 
 GOOD = {"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "CHANNELS_SECRET_NAME": "s"}
 

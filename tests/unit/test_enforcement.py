@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from inquiry_desk.enforcement import Phase, Verdict, ceil_minute, decide, escalation_step, timers_for
+from inquiry_desk.deadlines.decisions import Phase, Verdict, ceil_minute, decide, escalation_step, timers_for
+from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
 from inquiry_desk.model import Channel, EventType, Inquiry, InquiryEvent, Status, Urgency
-from inquiry_desk.sla.policy import load_policy, shipped_policy_path
 
 POLICY = load_policy(shipped_policy_path())
 T0 = datetime(2026, 3, 3, 2, 0, 10, tzinfo=UTC)  # a Tuesday, 10:00:10 in Shanghai

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from inquiry_desk.errors import InvalidTransition
-from inquiry_desk.lifecycle import Action, apply
+from inquiry_desk.inquiries.lifecycle import Action, apply
 from inquiry_desk.model import Channel, Inquiry, Status
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

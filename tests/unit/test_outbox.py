@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from inquiry_desk.model import Channel, Direction, Identity, Inquiry, Message
-from inquiry_desk.outbox import ChannelWindows, Delivery, Undeliverable, decide
+from inquiry_desk.outbox.decision import ChannelWindows, Delivery, Undeliverable, decide
 from inquiry_desk.ports import Timeline
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inquiry_desk.model import Urgency
-from inquiry_desk.triage import CategoryRule, Triage
+from inquiry_desk.triage.rules import CategoryRule, Triage
 
 RULES = [
     CategoryRule("pre_sales", "presales", Urgency.NORMAL, ("price", "价格", "compare")),
@@ -35,7 +35,7 @@ def test_matching_ignores_case() -> None:
 
 
 def test_R3_5_at_peak_complaints_come_first_urgent_before_the_rest() -> None:
-    from inquiry_desk.triage import peak_order
+    from inquiry_desk.triage.rules import peak_order
 
     # (id, category, urgent) in next-deadline order
     queue = [
@@ -54,7 +54,7 @@ def test_R3_5_at_peak_complaints_come_first_urgent_before_the_rest() -> None:
 
 
 def test_R3_5_shipped_policy_names_the_peak() -> None:
-    from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+    from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
 
     queues = load_policy(shipped_policy_path()).queues
     assert (queues.peak_waiting, queues.first_at_peak) == (20, ["complaint"])

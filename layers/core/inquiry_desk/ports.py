@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .model import Customer, Identity, Inquiry, InquiryEvent, Message
+from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message
 
 if TYPE_CHECKING:
-    from .enforcement import Timer
+    from inquiry_desk.deadlines.decisions import Timer
 
 
 class DuplicateMessage(Exception):

@@ -280,7 +280,7 @@ class LocalSystem:
         assert self.stack is not None
         name = path.removeprefix("/console/") or "index.html"
         if name == "config.json":
-            from inquiry_desk.sla.policy import load_policy, shipped_policy_path
+            from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
 
             teams = sorted({c.team for c in load_policy(shipped_policy_path()).categories.values()})
             body = {

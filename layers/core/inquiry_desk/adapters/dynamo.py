@@ -20,8 +20,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from ..model import Customer, Identity, Inquiry, InquiryEvent, Message
-from ..ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
+from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message
+from inquiry_desk.ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()

@@ -14,8 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..model import Message
-from .dynamo import DynamoInquiryRepository, _iso, _ser
+from inquiry_desk.adapters.dynamo import DynamoInquiryRepository, _iso, _ser
+from inquiry_desk.model import Message
 
 
 def message_key(message: Message) -> dict[str, Any]:

@@ -36,15 +36,22 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..channels.chat import build_chat_reply, sign_chat
-from ..channels.config import ChannelsConfig, ChatConfig, MarketplaceConfig, MetaConfig, TwilioConfig, WeChatConfig
-from ..channels.email import build_reply_email
-from ..channels.marketplace import build_marketplace_reply, sign_marketplace
-from ..channels.meta import build_meta_replies
-from ..channels.twilio import build_aws_sms, build_twilio_sms
-from ..channels.wechat import build_wechat_customer_message
-from ..model import Channel, Message, utc_now
-from ..outbox import Delivery, SendError
+from inquiry_desk.channels.chat import build_chat_reply, sign_chat
+from inquiry_desk.channels.config import (
+    ChannelsConfig,
+    ChatConfig,
+    MarketplaceConfig,
+    MetaConfig,
+    TwilioConfig,
+    WeChatConfig,
+)
+from inquiry_desk.channels.email import build_reply_email
+from inquiry_desk.channels.marketplace import build_marketplace_reply, sign_marketplace
+from inquiry_desk.channels.meta import build_meta_replies
+from inquiry_desk.channels.twilio import build_aws_sms, build_twilio_sms
+from inquiry_desk.channels.wechat import build_wechat_customer_message
+from inquiry_desk.model import Channel, Message, utc_now
+from inquiry_desk.outbox.decision import Delivery, SendError
 
 DEFAULT_TIMEOUT = 10.0
 WECHAT_API_BASE = "https://api.weixin.qq.com"

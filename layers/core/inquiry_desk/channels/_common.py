@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import PayloadError, SignatureError
-from ..model import InboundMessage
+from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.model import InboundMessage
 
 # A provider clock may run ahead of ours a little; further ahead than this is not believed.
 FUTURE_SKEW = timedelta(minutes=5)

@@ -16,12 +16,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import PayloadError, SignatureError
-from ..model import Attachment, Channel, Identity, InboundMessage
-from . import identity
-from ._common import build_message, hmac_hex, load_json_object, received_time, require_sha256_header, same
-from .config import ChatConfig
-from .limits import ensure_within_limit
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import (
+    build_message,
+    hmac_hex,
+    load_json_object,
+    received_time,
+    require_sha256_header,
+    same,
+)
+from inquiry_desk.channels.config import ChatConfig
+from inquiry_desk.channels.limits import ensure_within_limit
+from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.model import Attachment, Channel, Identity, InboundMessage
 
 SIGNATURE_HEADER = "X-Desk-Signature"
 

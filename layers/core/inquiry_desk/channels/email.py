@@ -34,12 +34,12 @@ from email.utils import format_datetime, getaddresses, parseaddr, parsedate_to_d
 from html.parser import HTMLParser
 from typing import NamedTuple
 
-from ..errors import PayloadError
-from ..model import Channel, Identity, InboundMessage
-from . import identity
-from ._common import build_message, clip, received_time
-from .identity import normalize_email
-from .limits import MAX_EMAIL_BYTES, ensure_within_limit
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import build_message, clip, received_time
+from inquiry_desk.channels.identity import normalize_email
+from inquiry_desk.channels.limits import MAX_EMAIL_BYTES, ensure_within_limit
+from inquiry_desk.errors import PayloadError
+from inquiry_desk.model import Channel, Identity, InboundMessage
 
 MAX_TEXT_CHARS = 100_000
 MAX_THREAD_KEYS = 20

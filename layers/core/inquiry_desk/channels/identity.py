@@ -20,7 +20,7 @@ import unicodedata
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from ..model import Identity, InboundMessage
+from inquiry_desk.model import Identity, InboundMessage
 
 CHAT_CUSTOMER = "chat_customer"
 MEMBER = "member"

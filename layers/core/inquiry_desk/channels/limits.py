@@ -7,7 +7,7 @@ messages up to 40 MB, so that is its limit.
 
 from __future__ import annotations
 
-from ..errors import PayloadTooLarge
+from inquiry_desk.errors import PayloadTooLarge
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 MAX_EMAIL_BYTES = 40 * 1024 * 1024

@@ -19,10 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import PayloadError, SignatureError
-from ..model import Channel, Identity, InboundMessage
-from . import identity
-from ._common import (
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import (
     build_message,
     check_freshness,
     get_header,
@@ -32,8 +30,10 @@ from ._common import (
     require_sha256_header,
     same,
 )
-from .config import MarketplaceConfig
-from .limits import ensure_within_limit
+from inquiry_desk.channels.config import MarketplaceConfig
+from inquiry_desk.channels.limits import ensure_within_limit
+from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.model import Channel, Identity, InboundMessage
 
 TIMESTAMP_HEADER = "X-Desk-Timestamp"
 SIGNATURE_HEADER = "X-Desk-Signature"

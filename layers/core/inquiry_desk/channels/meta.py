@@ -20,10 +20,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import PayloadError, SignatureError
-from ..model import Attachment, Channel, Identity, InboundMessage
-from . import identity
-from ._common import (
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import (
     build_message,
     clip,
     from_epoch,
@@ -33,9 +31,11 @@ from ._common import (
     require_sha256_header,
     same,
 )
-from .config import MetaConfig
-from .identity import normalize_phone
-from .limits import ensure_within_limit
+from inquiry_desk.channels.config import MetaConfig
+from inquiry_desk.channels.identity import normalize_phone
+from inquiry_desk.channels.limits import ensure_within_limit
+from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.model import Attachment, Channel, Identity, InboundMessage
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TEXT_LIMITS = {Channel.MESSENGER: 2000, Channel.INSTAGRAM: 1000, Channel.WHATSAPP: 4096}

@@ -25,13 +25,13 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
-from ..errors import PayloadError, SignatureError
-from ..model import Attachment, Channel, Identity, InboundMessage
-from . import identity
-from ._common import build_message, get_header, load_json_object, same
-from .config import TwilioConfig
-from .identity import normalize_phone
-from .limits import ensure_within_limit
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import build_message, get_header, load_json_object, same
+from inquiry_desk.channels.config import TwilioConfig
+from inquiry_desk.channels.identity import normalize_phone
+from inquiry_desk.channels.limits import ensure_within_limit
+from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.model import Attachment, Channel, Identity, InboundMessage
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 _DEFAULT_PORTS = {"https": 443, "http": 80}

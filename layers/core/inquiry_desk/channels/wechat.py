@@ -33,12 +33,12 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..errors import ChannelNotConfigured, PayloadError, SignatureError
-from ..model import Attachment, Channel, Identity, InboundMessage
-from . import identity
-from ._common import build_message, check_freshness, from_epoch, received_time, same
-from .config import WeChatConfig
-from .limits import ensure_within_limit
+from inquiry_desk.channels import identity
+from inquiry_desk.channels._common import build_message, check_freshness, from_epoch, received_time, same
+from inquiry_desk.channels.config import WeChatConfig
+from inquiry_desk.channels.limits import ensure_within_limit
+from inquiry_desk.errors import ChannelNotConfigured, PayloadError, SignatureError
+from inquiry_desk.model import Attachment, Channel, Identity, InboundMessage
 
 # WeChat retries within seconds; a signed timestamp older (or newer) than this is refused.
 TIMESTAMP_TOLERANCE = timedelta(minutes=5)

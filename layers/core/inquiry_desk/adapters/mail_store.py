@@ -1,0 +1,38 @@
+"""Where inbound mail lives: the raw MIME SES stored, and the attachments we keep beside it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from inquiry_desk.runtime.settings import settings
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class MailStore:
+    def __init__(self, s3: Any, bucket: str, prefix: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._prefix = prefix
+
+    @classmethod
+    def from_settings(cls) -> MailStore:
+        from inquiry_desk.adapters.aws import client
+
+        s = settings()
+        if not s.mail_bucket:
+            raise RuntimeError("MAIL_BUCKET is not set for this function")
+        return cls(client("s3"), s.mail_bucket, s.mail_prefix)
+
+    def raw_key(self, mail_id: str) -> str:
+        return f"{self._prefix}{mail_id}"
+
+    def raw(self, mail_id: str) -> bytes:
+        body: bytes = self._s3.get_object(Bucket=self._bucket, Key=self.raw_key(mail_id))["Body"].read()
+        return body
+
+    def keep_attachment(self, mail_id: str, index: int, filename: str, content: bytes) -> str:
+        key = f"attachments/{mail_id}/{index}-{_SAFE.sub('_', filename)[:120] or 'attachment'}"
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=content)
+        return f"s3://{self._bucket}/{key}"
