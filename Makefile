@@ -10,13 +10,14 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export UV_PYTHON := $(PY_BOOT)
 
-.PHONY: help setup run test test-unit test-integration test-infra test-e2e bench lint synth deploy openapi layer-requirements browser clean
+.PHONY: help setup run check test test-unit test-integration test-infra test-e2e bench lint synth deploy openapi layer-requirements browser clean
 
 help:
 	@echo "make run     start the whole system locally (embedded AWS, console, webhooks, SMTP)"
 	@echo "make test    run every test (unit, integration, infrastructure, end to end)"
 	@echo "make bench   print and record the benchmark figures (bench/latest.json)"
-	@echo "make lint    ruff + mypy"
+	@echo "make lint    ruff (lint + format check) + mypy (strict on layers/ and functions/)"
+	@echo "make check   lint, then every test (what CI runs)"
 	@echo "make synth   synthesize the CloudFormation template (no Docker, no credentials)"
 	@echo "make deploy  deploy to AWS (needs credentials and a bootstrapped account)"
 
@@ -63,8 +64,12 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy layers/core/inquiry_desk ops/desk_ops infra bench
-	for fn in functions/*/; do $(VENV)/bin/mypy $$fn || exit 1; done
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict layers/core/inquiry_desk
+	for fn in functions/*/; do $(VENV)/bin/mypy --strict $$fn || exit 1; done
+	$(VENV)/bin/mypy ops/desk_ops infra bench
+
+check: lint test
 
 synth: setup
 	$(CDK) synth --quiet

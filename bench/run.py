@@ -318,7 +318,7 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
 
 
 def bench_sla() -> Metrics:
-    import inquiry_desk.deadlines.bench as sla
+    import bench.deadlines as sla
 
     metrics: Metrics = {}
     metrics.update(sla.bench_deadlines_per_second())

@@ -10,6 +10,7 @@ from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
+from inquiry_desk.runtime.settings import Env
 
 from infra import names
 from infra.constructs.api import Api
@@ -52,11 +53,11 @@ class InquiryDeskStack(Stack):
         deadlines = Deadlines(self, "Deadlines")
         schedule_group = deadlines.group
 
-        common = {
-            "TABLE_NAME": data.table.table_name,
-            "IDEMPOTENCY_TABLE_NAME": data.idempotency.table_name,
-            "CHANNELS_SECRET_NAME": names.channels_secret_name(self.stack_name),
-            "NOTIFICATIONS_TOPIC_ARN": notifications.topic.topic_arn,
+        common: dict[str, str] = {
+            Env.TABLE_NAME: data.table.table_name,
+            Env.IDEMPOTENCY_TABLE_NAME: data.idempotency.table_name,
+            Env.CHANNELS_SECRET_NAME: names.channels_secret_name(self.stack_name),
+            Env.NOTIFICATIONS_TOPIC_ARN: notifications.topic.topic_arn,
         }
         intake = DeskFunction(self, names.INTAKE, layer, common)
         data.table.grant(intake.function, *TABLE_ACTIONS)
@@ -68,7 +69,7 @@ class InquiryDeskStack(Stack):
             self,
             names.INTAKE_EMAIL,
             layer,
-            {**common, "MAIL_BUCKET": mail.bucket.bucket_name, "MAIL_PREFIX": names.MAIL_PREFIX},
+            {**common, Env.MAIL_BUCKET: mail.bucket.bucket_name, Env.MAIL_PREFIX: names.MAIL_PREFIX},
         )
         intake_email.role.add_to_policy(
             iam.PolicyStatement(

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk.customers.linking import CustomerService
 from inquiry_desk.errors import Forbidden, NotFound
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
@@ -16,7 +15,7 @@ from inquiry_desk.model import utc_now
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.http import json_response, make_resolver
 from inquiry_desk.runtime.observability import logger, metrics
-from inquiry_desk.runtime.settings import settings
+from inquiry_desk.runtime.settings import ConsoleSettings, load
 from inquiry_desk.triage.rules import peak_order
 from pydantic import BaseModel, Field
 
@@ -117,7 +116,7 @@ def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[Acti
 
 @app.post("/api/inquiries", tags=["inquiries"], summary="Record a phone call or in-store visit")
 def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
-    message = recorded_message(request.model_dump(), _actor(), utc_now(), settings().default_country_code)
+    message = recorded_message(request.model_dump(), _actor(), utc_now(), composition.default_country_code())
     result = composition.receive(message)
     return json_response(201 if result.created else 200, {"inquiry_id": result.inquiry_id})
 
@@ -130,9 +129,7 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
 def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
     if not _groups() & {"supervisors", "admins"}:
         raise Forbidden("only supervisors and admins may undo a customer link")
-    done = CustomerService(composition.repository(), composition.inquiry_service()).unlink(
-        customer_id, request.identity, _actor(), utc_now(), request.reason
-    )
+    done = composition.customer_service().unlink(customer_id, request.identity, _actor(), utc_now(), request.reason)
     return json_response(200, done.__dict__)
 
 
@@ -163,4 +160,5 @@ def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    load(ConsoleSettings)  # cold start: a missing variable fails here, named
     return app.resolve(event, context)

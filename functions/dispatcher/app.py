@@ -10,40 +10,20 @@ Triggers:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk.model import utc_now
-from inquiry_desk.outbox.decision import ChannelWindows
-from inquiry_desk.outbox.dispatcher import Dispatcher
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
-from inquiry_desk.runtime.settings import settings
+from inquiry_desk.runtime.settings import DispatcherSettings, load
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def _dispatcher() -> Dispatcher:
-    """Built per invocation: the channel secret is cached by wiring (5 min), so rotation is seen."""
-    from inquiry_desk.adapters.aws import client
-    from inquiry_desk.adapters.outbox_store import DynamoOutboxRepository
-    from inquiry_desk.adapters.senders import build_senders
-
-    return Dispatcher(
-        DynamoOutboxRepository(client("dynamodb"), settings().table_name),
-        build_senders(composition.channels(), os.environ, client),
-        utc_now,
-        planner=composition.planner(),
-        windows=ChannelWindows.from_env(os.environ),
-        max_attempts=int(os.environ.get("DESK_OUTBOX_MAX_ATTEMPTS") or 3),
-    )
-
-
 def _dispatch(inquiry_id: str, message_id: str) -> dict[str, Any]:
-    result = _dispatcher().dispatch(inquiry_id, message_id)
+    result = composition.dispatcher().dispatch(inquiry_id, message_id)
     logger.info("dispatch", extra={"inquiry_id": inquiry_id, "message_id": message_id, "outcome": result.outcome})
     metrics.add_metric(name=f"Reply_{result.outcome}", unit="Count", value=1)
     return {"outcome": result.outcome, "reason": result.reason, **result.details}
@@ -63,6 +43,7 @@ def _record(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    load(DispatcherSettings)  # cold start: a missing variable fails here, named
     if "Records" in event:
         return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
     if "dispatch" in event:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.answers.templates import render
-from inquiry_desk.channels import chat, marketplace, meta, twilio, wechat
+from inquiry_desk.channels import meta, twilio, wechat
+from inquiry_desk.channels.webhooks import WEBHOOKS, SignedRequest
 from inquiry_desk.errors import ChannelNotConfigured
 from inquiry_desk.model import InboundMessage, utc_now
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.http import json_response, make_resolver, raw_body
 from inquiry_desk.runtime.observability import logger, metrics
-from inquiry_desk.runtime.settings import settings
+from inquiry_desk.runtime.settings import IntakeSettings, load
 from pydantic import BaseModel
 
 app = make_resolver()
@@ -24,30 +27,36 @@ class Accepted(BaseModel):
     inquiry_id: str
 
 
-_ACCEPTED = {
+_ACCEPTED: dict[int, OpenAPIResponse] = {
     202: {
         "description": "Recorded (or recognised as already recorded)",
         "content": {"application/json": {"schema": Accepted.model_json_schema()}},
     }
 }
-_REFUSED = {
+_REFUSED: dict[int, OpenAPIResponse] = {
     400: {"description": "Malformed body or missing fields; nothing stored"},
     401: {"description": "Signature missing, forged, replayed or stale; nothing stored"},
     413: {"description": "Body over the size limit; nothing stored"},
 }
 
 
-@app.post(
-    "/webhooks/chat",
-    summary="The shop's web/app chat widget",
-    description="Body: ChatWebhook JSON. Header X-Desk-Signature: sha256=<hex HMAC-SHA256(raw body)>.",
-    responses={**_ACCEPTED, **_REFUSED},
-    tags=["webhooks"],
-)
-def chat_webhook() -> Any:
-    raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
-    chat.verify_chat(app.current_event.headers, raw, _config("chat"))
-    return json_response(202, {"inquiry_id": _record([chat.parse_chat(raw, utc_now())])[0]})
+def _signed_request() -> SignedRequest:
+    event = app.current_event
+    return SignedRequest(
+        headers=event.headers or {},
+        raw=raw_body(event.raw_event, composition.max_body_bytes()),
+        received_at=utc_now(),
+        url=_requested_url(),
+        query=_query(),
+    )
+
+
+def _receive_webhook(name: str) -> list[str]:
+    """Read within the limit -> verify the channel's signature -> parse -> record each message once."""
+    codec = WEBHOOKS[name]
+    request = _signed_request()
+    codec.verify(request, _config(codec.config))
+    return _record(codec.parse(request))
 
 
 def _record(messages: list[InboundMessage]) -> list[str]:
@@ -74,6 +83,28 @@ def _text(body: str, content_type: str = "text/plain") -> Response[str]:
     return Response(status_code=200, content_type=content_type, body=body)
 
 
+def _requested_url() -> str:
+    """The URL the provider called (Twilio signs it): scheme, host, path as requested, query."""
+    event = app.current_event
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    proto = headers.get("x-forwarded-proto", "https")
+    path = event.request_context.path or event.path
+    query = event.raw_event.get("multiValueQueryStringParameters") or {}
+    suffix = ("?" + urlencode([(k, v) for k, vs in query.items() for v in vs])) if query else ""
+    return f"{proto}://{headers.get('host', '')}{path}{suffix}"
+
+
+@app.post(
+    "/webhooks/chat",
+    summary="The shop's web/app chat widget",
+    description="Body: ChatWebhook JSON. Header X-Desk-Signature: sha256=<hex HMAC-SHA256(raw body)>.",
+    responses={**_ACCEPTED, **_REFUSED},
+    tags=["webhooks"],
+)
+def chat_webhook() -> Any:
+    return json_response(202, {"inquiry_id": _receive_webhook("chat")[0]})
+
+
 @app.get(
     "/webhooks/wechat",
     summary="WeChat server URL verification",
@@ -92,11 +123,9 @@ def wechat_verify() -> Any:
 )
 def wechat_message() -> Any:
     config = _config("wechat")
-    query = _query()
-    envelope = wechat.verify_wechat(
-        query, raw_body(app.current_event.raw_event, settings().max_body_bytes), config, utc_now()
-    )
-    message = wechat.parse_wechat(envelope.xml, utc_now())
+    request = _signed_request()
+    envelope = wechat.verify_wechat(request.query, request.raw, config, request.received_at)
+    message = wechat.parse_wechat(envelope.xml, request.received_at)
     if message is None:
         return _text("success")  # events that are not inquiries (unsubscribe, location reports)
     if message.metadata.get("event") == "subscribe":
@@ -106,9 +135,10 @@ def wechat_message() -> Any:
         reply = render("received", message.language) if ids else ""
     if not reply:
         return _text("success")
-    now = int(utc_now().timestamp())
+    now = int(request.received_at.timestamp())
     xml = wechat.build_wechat_text_reply(message.sender.value, message.metadata.get("to_user", ""), reply, now)
     if envelope.encrypted:
+        query = request.query
         xml = wechat.seal_wechat_reply(xml, config, query.get("timestamp", str(now)), query.get("nonce", ""))
     return _text(xml, "application/xml")
 
@@ -130,22 +160,7 @@ def meta_verify() -> Any:
     responses={200: {"description": "Recorded"}, **_REFUSED},
 )
 def meta_message() -> Any:
-    raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
-    meta.verify_meta(app.current_event.headers, raw, _config("meta"))
-    return json_response(200, {"inquiry_ids": _record(meta.parse_meta(raw, utc_now()))})
-
-
-def _requested_url() -> str:
-    """The URL the provider called (Twilio signs it): scheme, host, path as requested, query."""
-    event = app.current_event
-    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
-    proto = headers.get("x-forwarded-proto", "https")
-    path = event.request_context.path or event.path
-    query = event.raw_event.get("multiValueQueryStringParameters") or {}
-    from urllib.parse import urlencode
-
-    suffix = ("?" + urlencode([(k, v) for k, vs in query.items() for v in vs])) if query else ""
-    return f"{proto}://{headers.get('host', '')}{path}{suffix}"
+    return json_response(200, {"inquiry_ids": _receive_webhook("meta")})
 
 
 @app.post(
@@ -155,9 +170,7 @@ def _requested_url() -> str:
     responses={200: {"description": "TwiML"}, **_REFUSED},
 )
 def twilio_message() -> Any:
-    raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
-    twilio.verify_twilio(app.current_event.headers, _requested_url(), raw, _config("twilio"))
-    _record([twilio.parse_twilio_sms(raw, utc_now())])
+    _receive_webhook("twilio")
     return _text(twilio.build_twiml_reply(None), "application/xml")
 
 
@@ -168,14 +181,12 @@ def twilio_message() -> Any:
     responses={**_ACCEPTED, **_REFUSED},
 )
 def marketplace_message() -> Any:
-    raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
-    marketplace.verify_marketplace(app.current_event.headers, raw, _config("marketplace"), utc_now())
-    ids = _record([marketplace.parse_marketplace(raw, utc_now())])
-    return json_response(202, {"inquiry_id": ids[0]})
+    return json_response(202, {"inquiry_id": _receive_webhook("marketplace")[0]})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    load(IntakeSettings)  # cold start: a missing variable fails here, named
     composition.bind_context(context)
     return app.resolve(event, context)

@@ -9,11 +9,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SesModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk.adapters.mail_store import MailStore
 from inquiry_desk.channels.email import parse_email
 from inquiry_desk.model import Attachment
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import MailIntakeSettings, load
 
 
 @logger.inject_lambda_context
@@ -21,7 +21,8 @@ from inquiry_desk.runtime.observability import logger, metrics
 @event_parser(model=SesModel)
 def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
     composition.bind_context(context)
-    store = MailStore.from_settings()
+    load(MailIntakeSettings)  # cold start: a missing variable fails here, named
+    store = composition.mail_store()
     results = []
     for record in event.Records:
         mail_id = record.ses.mail.messageId

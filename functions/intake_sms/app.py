@@ -10,12 +10,14 @@ from inquiry_desk.channels.twilio import parse_aws_sms
 from inquiry_desk.model import utc_now
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import IntakeSettings, load
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @event_source(data_class=SNSEvent)  # the message itself is validated by the codec (parse_aws_sms)
 def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
+    load(IntakeSettings)  # cold start: a missing variable fails here, named
     composition.bind_context(context)
     ids = []
     for record in event.records:

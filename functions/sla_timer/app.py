@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
+from inquiry_desk.runtime.settings import SlaTimerSettings, load
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -35,6 +36,7 @@ _enforcer: Any = None
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _enforcer
+    load(SlaTimerSettings)  # cold start: a missing variable fails here, named
     if _enforcer is None:
         _enforcer = composition.enforcer(context.invoked_function_arn)
     if "Records" in event:

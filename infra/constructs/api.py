@@ -4,19 +4,28 @@ the local HTTP front builds."""
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-WEBHOOK_ROUTES: dict[str, list[str]] = {
-    "chat": ["POST"],
-    "wechat": ["GET", "POST"],
-    "meta": ["GET", "POST"],
-    "twilio": ["POST"],
-    "marketplace": ["POST"],
-}
+from infra.names import ROOT
+
+OPENAPI = ROOT / "docs" / "openapi.json"
+
+
+def webhook_routes() -> dict[str, list[str]]:
+    """The intake handler's routes, read from the OpenAPI document generated from it (a drift test
+    keeps the document equal to the code): routes are written once, in the handler."""
+    paths: dict[str, dict[str, object]] = json.loads(OPENAPI.read_text())["paths"]
+    return {
+        path.removeprefix("/webhooks/"): sorted(method.upper() for method in operations)
+        for path, operations in paths.items()
+        if path.startswith("/webhooks/")
+    }
 
 
 class Api(Construct):
@@ -62,7 +71,7 @@ class Api(Construct):
         self.unauthenticated_methods: list[apigw.Method] = []
         intake_integration = apigw.LambdaIntegration(intake)
         webhooks = self.rest_api.root.add_resource("webhooks")
-        for channel, methods in WEBHOOK_ROUTES.items():
+        for channel, methods in webhook_routes().items():
             resource = webhooks.add_resource(channel)
             for method in methods:
                 # Channels cannot send Cognito tokens; each webhook verifies its channel's own

@@ -15,6 +15,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+from inquiry_desk.runtime.settings import Env
 
 
 class Deadlines(Construct):
@@ -40,9 +41,9 @@ class Deadlines(Construct):
 
     def environment(self) -> dict[str, str]:
         return {
-            "SCHEDULE_GROUP": self.group.name or "",
-            "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
-            "ESCALATION_STATE_MACHINE_ARN": self.state_machine_arn,
+            Env.SCHEDULE_GROUP: self.group.name or "",
+            Env.SCHEDULER_ROLE_ARN: self.scheduler_role.role_arn,
+            Env.ESCALATION_STATE_MACHINE_ARN: self.state_machine_arn,
         }
 
     def wire(self, timer: lambda_.Function, role: iam.Role, table: ddb.Table) -> None:

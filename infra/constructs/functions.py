@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from inquiry_desk.runtime.settings import Env
 
 from infra.names import FUNCTIONS_DIR, METRICS_NAMESPACE, SERVICE, FunctionSpec
 
@@ -53,11 +54,14 @@ class DeskFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=log_group,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{spec.name}",
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "DESK_FUNCTION": spec.name,
-                **environment,
+            environment={  # plain str keys: jsii must not see the Env enum type
+                str(k): v
+                for k, v in {
+                    "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{spec.name}",
+                    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                    Env.FUNCTION: spec.name,
+                    **environment,
+                }.items()
             },
         )
         self.role.add_to_policy(

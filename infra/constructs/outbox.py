@@ -20,6 +20,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from inquiry_desk.runtime.settings import Env
 
 from infra import names
 from infra.constructs.functions import DeskFunction
@@ -42,17 +43,17 @@ class Outbox(Construct):
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        extra = {
+        extra: dict[str, str] = {
             key: str(value)
             for key, value in (
-                ("DESK_MAIL_FROM", self.node.try_get_context("desk:mailFrom")),
-                ("DESK_SMS_ORIGINATION", self.node.try_get_context("desk:smsOriginationIdentity")),
-                ("DESK_CHAT_CALLBACK_URL", self.node.try_get_context("desk:chatCallbackUrl")),
+                (Env.MAIL_FROM, self.node.try_get_context("desk:mailFrom")),
+                (Env.SMS_ORIGINATION, self.node.try_get_context("desk:smsOriginationIdentity")),
+                (Env.CHAT_CALLBACK_URL, self.node.try_get_context("desk:chatCallbackUrl")),
             )
             if value
         }
         self.dispatcher = DeskFunction(
-            self, names.DISPATCHER, layer, {**environment, **extra, "DESK_OUTBOX_MAX_ATTEMPTS": "3"}
+            self, names.DISPATCHER, layer, {**environment, **extra, Env.OUTBOX_MAX_ATTEMPTS: "3"}
         )
         fn, role = self.dispatcher.function, self.dispatcher.role
 

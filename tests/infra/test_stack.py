@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_NETWORK_VARS = re.compile(r"(?i)(_proxy$|^ssl_cert|_ca_bundle$|^pip_|^uv_|ca_certs|^node_extra_ca)")
+
+
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cdk.out")
@@ -21,6 +26,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "HOME": str(out),
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
     }
+    # the network path to the package registry (proxy, trusted CAs) is the machine's, not a credential
+    env.update({k: v for k, v in os.environ.items() if _NETWORK_VARS.search(k)})
     # no AWS credentials, no Docker: exactly what an operator's CI or this machine has
     result = subprocess.run(
         [str(ROOT / "node_modules/.bin/cdk"), "synth", "--quiet", "--output", str(out)],
@@ -109,6 +116,35 @@ def test_layer_bundles_core_package_and_arm64_wheels(synthesized: Path) -> None:
     assets = json.loads((synthesized / "InquiryDesk.assets.json").read_text())["files"]
     layer = next(a for a in assets.values() if a["displayName"] == "Core/Layer/Code")
     root = synthesized / layer["source"]["path"] / "python"
-    assert (root / "inquiry_desk" / "intake.py").exists()
+    assert (root / "inquiry_desk" / "intake" / "service.py").exists()
     assert (root / "inquiry_desk" / "policies" / "default.sla.json").exists()
     assert any(p.name.endswith("aarch64-linux-gnu.so") for p in (root / "pydantic_core").iterdir())
+
+
+def test_every_function_gets_every_variable_its_settings_require(template: dict[str, Any]) -> None:
+    """The names are defined once (runtime.settings.Env); a function missing one would fail cold start."""
+    from inquiry_desk.runtime.settings import FUNCTION_SETTINGS, Env, required_variables
+
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    ours = [f for f in functions if Env.FUNCTION.value in f["Properties"].get("Environment", {}).get("Variables", {})]
+    seen = set()
+    for fn in ours:
+        variables = fn["Properties"]["Environment"]["Variables"]
+        name = variables[Env.FUNCTION.value]
+        seen.add(name)
+        missing = required_variables(FUNCTION_SETTINGS[name]) - set(variables)
+        assert not missing, f"{name} lacks {sorted(missing)}"
+    assert seen == set(FUNCTION_SETTINGS)
+
+
+def test_local_front_takes_its_routes_from_the_template(template: dict[str, Any]) -> None:
+    """The local front answers exactly what API Gateway would: its route table is the template's."""
+    from desk_ops.local.routes import find_route, routes_from_template
+
+    routes = routes_from_template(template)
+    chat = find_route(routes, "POST", "/webhooks/chat")
+    assert chat is not None and chat.function == "intake" and not chat.needs_token
+    assert find_route(routes, "DELETE", "/webhooks/chat") is None
+    assert find_route(routes, "POST", "/webhooks/nowhere") is None
+    api = find_route(routes, "GET", "/api/inquiries/01ABC")
+    assert api is not None and api.function == "console_api" and api.needs_token

@@ -43,9 +43,9 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
             for key, value in config["Environment"]["Variables"].items():
                 if key != "DESK_FUNCTION":
                     os.environ[key] = value
-        from inquiry_desk.runtime.settings import settings
+        from inquiry_desk.runtime import settings
 
-        settings.cache_clear()
+        settings.reset()
         yield deployed
         drain_streams()  # no stream consumer may run after the emulator is gone
         # executions still waiting would call Lambda after the emulator is gone: stop them

@@ -18,11 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-Route = tuple[str, str]  # (path prefix, function name)
-ROUTES: list[tuple[str, str, bool]] = [  # prefix, function, needs a Cognito token
-    ("/webhooks/", "intake", False),
-    ("/api/", "console_api", True),
-]
+from .routes import ApiRoute, find_route
 
 
 class TokenVerifier:
@@ -97,6 +93,7 @@ class Front:
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         verifier: Callable[[], TokenVerifier | None],
         static: Callable[[str], tuple[int, str, bytes] | None],
+        routes: list[ApiRoute],
         stage: str = "v1",
         extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
@@ -133,12 +130,12 @@ class Front:
                     else:
                         self._send(*found)
                     return
-                route = next((r for r in ROUTES if path.startswith(r[0])), None)
+                route = find_route(routes, self.command, path)
                 if route is None:
                     self._json(404, {"error": "not_found", "reason": f"no route for {path}"})
                     return
                 claims = None
-                if route[2]:
+                if route.needs_token:
                     auth = self.headers.get("Authorization", "")
                     token = auth[7:] if auth.lower().startswith("bearer ") else auth
                     check = verifier()
@@ -154,7 +151,7 @@ class Front:
                 headers = {k: v for k, v in self.headers.items()}
                 event = api_gateway_event(self.command, self.path, headers, body, claims, stage)
                 try:
-                    result = invoke(route[1], event)
+                    result = invoke(route.function, event)
                 except Exception as err:  # API Gateway answers 502 when the Lambda fails
                     self._json(502, {"message": "Internal server error", "reason": str(err)})
                     return

@@ -33,6 +33,7 @@ class LocalStack:
     name: str
     outputs: dict[str, str]
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)  # DESK_FUNCTION -> config
+    template: dict[str, Any] = field(default_factory=dict)  # as synthesized (the front reads its routes)
 
     @property
     def table(self) -> str:
@@ -89,7 +90,7 @@ def _zip_dir(path: Path) -> bytes:
 
 def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> LocalStack:
     out = synth(stack_name)
-    template = json.loads((out / f"{stack_name}.template.json").read_text())
+    template = synthesized = json.loads((out / f"{stack_name}.template.json").read_text())
     assets = json.loads((out / f"{stack_name}.assets.json").read_text())
 
     ssm = session.client("ssm")
@@ -122,7 +123,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     _mirror_state_machines(session)
     _create_subscriptions(session, template, stack_name)
     functions = _functions(session, stack_name)
-    return LocalStack(stack_name, outputs, functions)
+    return LocalStack(stack_name, outputs, functions, synthesized)
 
 
 def _resources_of(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:

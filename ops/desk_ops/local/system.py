@@ -236,6 +236,7 @@ class LocalSystem:
     # --- HTTP --------------------------------------------------------------------------------
     def _start_front(self) -> None:
         from .front import Front, TokenVerifier
+        from .routes import routes_from_template
 
         assert self.stack is not None
         pool = self.stack.outputs[names.OUT_USER_POOL_ID]
@@ -265,7 +266,13 @@ class LocalSystem:
             return self.sink.handle(method, path, headers, body)
 
         self._front = Front(
-            "127.0.0.1", self.options.http_port, self.runner.invoke, lambda: verifier, static, extra=extra
+            "127.0.0.1",
+            self.options.http_port,
+            self.runner.invoke,
+            lambda: verifier,
+            static,
+            routes_from_template(self.stack.template),
+            extra=extra,
         )
         thread = threading.Thread(target=self._front.serve_forever, name="desk-front", daemon=True)
         thread.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inquiry_desk.deadlines import bench
+from bench import deadlines as bench
 
 
 def _shape(result: dict[str, object]) -> None:

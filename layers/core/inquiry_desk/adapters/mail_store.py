@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from inquiry_desk.runtime.settings import settings
-
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -15,15 +13,6 @@ class MailStore:
         self._s3 = s3
         self._bucket = bucket
         self._prefix = prefix
-
-    @classmethod
-    def from_settings(cls) -> MailStore:
-        from inquiry_desk.adapters.aws import client
-
-        s = settings()
-        if not s.mail_bucket:
-            raise RuntimeError("MAIL_BUCKET is not set for this function")
-        return cls(client("s3"), s.mail_bucket, s.mail_prefix)
 
     def raw_key(self, mail_id: str) -> str:
         return f"{self._prefix}{mail_id}"

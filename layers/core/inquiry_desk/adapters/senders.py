@@ -52,6 +52,7 @@ from inquiry_desk.channels.twilio import build_aws_sms, build_twilio_sms
 from inquiry_desk.channels.wechat import build_wechat_customer_message
 from inquiry_desk.model import Channel, Message, utc_now
 from inquiry_desk.outbox.decision import Delivery, SendError
+from inquiry_desk.runtime.settings import OutboxSettings
 
 DEFAULT_TIMEOUT = 10.0
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -370,34 +371,30 @@ class EmailSender:
 
 
 # --- composition ---------------------------------------------------------------------------
-def build_senders(channels: ChannelsConfig, env: Mapping[str, str], client: Callable[[str], Any]) -> dict[Channel, Any]:
+def build_senders(channels: ChannelsConfig, outbox: OutboxSettings, client: Callable[[str], Any]) -> dict[Channel, Any]:
     """A sender for every channel the configuration allows (see the module docstring)."""
-    timeout = float(env.get("DESK_SEND_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT)
+    timeout = outbox.send_timeout_seconds
     senders: dict[Channel, Any] = {}
-    if chat_url := env.get("DESK_CHAT_CALLBACK_URL"):
+    if chat_url := outbox.chat_callback_url:
         senders[Channel.CHAT] = ChatSender(chat_url, channels.chat, timeout)
     if channels.wechat is not None and channels.wechat.app_secret is not None:
-        senders[Channel.WECHAT] = WeChatSender(
-            channels.wechat, env.get("DESK_WECHAT_API_BASE") or WECHAT_API_BASE, timeout
-        )
+        senders[Channel.WECHAT] = WeChatSender(channels.wechat, outbox.wechat_api_base or WECHAT_API_BASE, timeout)
     if channels.meta is not None and channels.meta.page_access_token is not None:
-        meta = MetaSender(channels.meta, env.get("DESK_META_API_BASE") or META_API_BASE, timeout)
+        meta = MetaSender(channels.meta, outbox.meta_api_base or META_API_BASE, timeout)
         for channel in (Channel.MESSENGER, Channel.INSTAGRAM, Channel.WHATSAPP):
             senders[channel] = meta
     twilio = None
     if channels.twilio is not None and channels.twilio.account_sid and channels.twilio.from_number:
-        twilio = TwilioSender(channels.twilio, env.get("DESK_TWILIO_API_BASE") or TWILIO_API_BASE, timeout)
+        twilio = TwilioSender(channels.twilio, outbox.twilio_api_base or TWILIO_API_BASE, timeout)
     aws = (
-        AwsSmsSender(client("pinpoint-sms-voice-v2"), origination)
-        if (origination := env.get("DESK_SMS_ORIGINATION"))
-        else None
+        AwsSmsSender(client("pinpoint-sms-voice-v2"), origination) if (origination := outbox.sms_origination) else None
     )
     if twilio is not None or aws is not None:
         senders[Channel.SMS] = SmsSender(twilio, aws)
     if channels.marketplace is not None:
-        url = channels.marketplace.callback_url or env.get("DESK_MARKETPLACE_CALLBACK_URL")
+        url = channels.marketplace.callback_url or outbox.marketplace_callback_url
         if url:
             senders[Channel.MARKETPLACE] = MarketplaceSender(url, channels.marketplace, timeout)
-    if mail_from := env.get("DESK_MAIL_FROM"):
+    if mail_from := outbox.mail_from:
         senders[Channel.EMAIL] = EmailSender(client("ses"), mail_from)
     return senders

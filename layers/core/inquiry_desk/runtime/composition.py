@@ -1,53 +1,110 @@
-"""Composition root for the Lambda handlers: builds each adapter once per process, lazily.
+"""The composition root: the one place where services are built with their real adapters.
 
-Handlers ask for what they need; nothing is created at import time, so a handler's cold start
-pays only for what its route uses.
+Handlers import this module (and their own parsing models) and ask for what they need; nothing is
+created at import time, so a handler's cold start pays only for what its route uses. Each builder
+reads only the settings piece it needs (`runtime.settings`), so a function that never sends mail
+never needs the mail variables. New capabilities add their builders at the end of this file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from inquiry_desk.intake.service import IntakeResult, IntakeService
-from inquiry_desk.model import InboundMessage
-from inquiry_desk.runtime.settings import settings
+from inquiry_desk.model import Identity, InboundMessage, Urgency, utc_now
+from inquiry_desk.runtime.settings import (
+    ChannelSettings,
+    IdempotencySettings,
+    MailSettings,
+    NotificationSettings,
+    OutboxSettings,
+    PolicySettings,
+    TableSettings,
+    TimerSettings,
+    load,
+)
 from inquiry_desk.triage.rules import CategoryRule, Triage
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
+    from inquiry_desk.adapters.mail_store import MailStore
+    from inquiry_desk.channels.config import ChannelsConfig
+    from inquiry_desk.customers.linking import CustomerService
+    from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
+    from inquiry_desk.deadlines.planner import DeadlinePlanner
+    from inquiry_desk.deadlines.policy import SlaPolicy
+    from inquiry_desk.inquiries.service import InquiryService
+    from inquiry_desk.outbox.dispatcher import Dispatcher
+
+
+# --- storage and policy ----------------------------------------------------------------------------
 @cache
-def repository() -> Any:
+def repository() -> DynamoInquiryRepository:
     from inquiry_desk.adapters.aws import client
     from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
 
-    return DynamoInquiryRepository(client("dynamodb"), settings().table_name)
+    return DynamoInquiryRepository(client("dynamodb"), load(TableSettings).table_name)
 
 
 @cache
-def policy() -> Any:
+def policy() -> SlaPolicy:
     from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
 
-    return load_policy(settings().sla_policy_path or shipped_policy_path())
+    return load_policy(load(PolicySettings).sla_policy_path or shipped_policy_path())
 
 
+def teams() -> list[str]:
+    """Every team the policy routes to (the reconciler walks their queues)."""
+    return sorted({c.team for c in policy().categories.values()})
+
+
+@cache
+def planner() -> DeadlinePlanner:
+    from inquiry_desk.deadlines.planner import DeadlinePlanner
+
+    return DeadlinePlanner(policy())
+
+
+def channels() -> ChannelsConfig:
+    """Channel credentials from Secrets Manager, cached for 5 minutes (rotation is picked up)."""
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    from inquiry_desk.channels.config import ChannelsConfig
+
+    raw = get_secret(load(ChannelSettings).channels_secret_name, transform="json", max_age=300)
+    return ChannelsConfig.model_validate(raw)
+
+
+# --- inquiries and customers -----------------------------------------------------------------------
 def triage() -> Triage:
-    from inquiry_desk.model import Urgency
-
     categories = policy().categories
     rules = [
-        CategoryRule(
-            category=cid,
-            team=c.team,
-            urgency=Urgency(c.urgency),
-            keywords=tuple(c.keywords),
-        )
+        CategoryRule(category=cid, team=c.team, urgency=Urgency(c.urgency), keywords=tuple(c.keywords))
         for cid, c in categories.items()
     ]
     fallback_id = policy().defaults.category
     return Triage(rules, next(r for r in rules if r.category == fallback_id))
 
 
+def inquiry_service() -> InquiryService:
+    from inquiry_desk.inquiries.service import InquiryService
+
+    return InquiryService(repository(), planner())
+
+
+def customer_service() -> CustomerService:
+    from inquiry_desk.customers.linking import CustomerService
+
+    return CustomerService(repository(), inquiry_service())
+
+
+# --- intake ----------------------------------------------------------------------------------------
 @cache
 def intake_service() -> IntakeService:
     p = policy()
@@ -68,76 +125,57 @@ def _detect_language(text: str) -> str | None:
     return detect_language(text)
 
 
-def _strong_identities(message: InboundMessage) -> list[Any]:
+def _strong_identities(message: InboundMessage) -> list[Identity]:
     from inquiry_desk.channels.identity import strong_identities
 
     return strong_identities(message)
 
 
-@cache
-def planner() -> Any:
-    from inquiry_desk.deadlines.planner import DeadlinePlanner
-
-    return DeadlinePlanner(policy())
+def default_country_code() -> str:
+    """The country code assumed for a local phone number typed without one."""
+    return load(ChannelSettings).default_country_code
 
 
-def inquiry_service() -> Any:
-    from inquiry_desk.inquiries.service import InquiryService
-
-    return InquiryService(repository(), planner())
-
-
-def channels() -> Any:
-    """Channel credentials from Secrets Manager, cached for 5 minutes (rotation is picked up)."""
-    from aws_lambda_powertools.utilities.parameters import get_secret
-
-    from inquiry_desk.channels.config import ChannelsConfig
-
-    raw = get_secret(settings().channels_secret_name, transform="json", max_age=300)
-    return ChannelsConfig.model_validate(raw)
+def max_body_bytes() -> int:
+    return load(ChannelSettings).max_body_bytes
 
 
 @cache
-def _idempotency_config() -> Any:
+def _idempotency_config() -> IdempotencyConfig:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     return IdempotencyConfig(
         event_key_jmespath="[channel, channel_message_id]",
-        expires_after_seconds=settings().idempotency_ttl_seconds,
+        expires_after_seconds=load(IdempotencySettings).idempotency_ttl_seconds,
     )
 
 
-def bind_context(context: Any) -> None:
+def bind_context(context: LambdaContext) -> None:
     """Let idempotency know the invocation's remaining time (an in-progress record expires with it)."""
     _idempotency_config().register_lambda_context(context)
 
 
 @cache
-def _idempotent_receive() -> Any:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        idempotent_function,
-    )
-    from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
-        DataclassSerializer,
-    )
+def _idempotent_receive() -> Callable[..., IntakeResult]:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
     from inquiry_desk.adapters.aws import client
 
-    s = settings()
-    persistence = DynamoDBPersistenceLayer(table_name=s.idempotency_table_name, boto3_client=client("dynamodb"))
-    config = _idempotency_config()
-
-    @idempotent_function(
-        data_keyword_argument="message",
-        persistence_store=persistence,
-        config=config,
-        output_serializer=DataclassSerializer(IntakeResult),
+    persistence = DynamoDBPersistenceLayer(
+        table_name=load(IdempotencySettings).idempotency_table_name, boto3_client=client("dynamodb")
     )
+
     def receive(message: InboundMessage) -> IntakeResult:
         return intake_service().receive(message)
 
-    return receive
+    wrapped = idempotent_function(
+        data_keyword_argument="message",
+        persistence_store=persistence,
+        config=_idempotency_config(),
+        output_serializer=DataclassSerializer(IntakeResult),
+    )(receive)
+    return cast("Callable[..., IntakeResult]", wrapped)
 
 
 def receive(message: InboundMessage) -> IntakeResult:
@@ -147,43 +185,55 @@ def receive(message: InboundMessage) -> IntakeResult:
     redelivery with one read and no write; the repository's own dedupe item, written in the same
     transaction as the inquiry, is the durable guarantee after that record expires.
     """
-    result: IntakeResult = _idempotent_receive()(message=message)
-    return result
+    return _idempotent_receive()(message=message)
 
 
-def enforcer(own_arn: str) -> Any:
+def mail_store() -> MailStore:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.mail_store import MailStore
+
+    mail = load(MailSettings)
+    return MailStore(client("s3"), mail.mail_bucket, mail.mail_prefix)
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+def enforcer(own_arn: str) -> DeadlineEnforcer:
     """The deadline enforcer for sla_timer; `own_arn` is the function schedules invoke."""
     from inquiry_desk.adapters.aws import client
     from inquiry_desk.adapters.scheduler import SchedulerTimers
     from inquiry_desk.adapters.sns import SnsNotifier
     from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
     from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
-    from inquiry_desk.model import utc_now
 
-    s = settings()
-    missing = [
-        n
-        for n, v in (
-            ("SCHEDULE_GROUP", s.schedule_group),
-            ("SCHEDULER_ROLE_ARN", s.scheduler_role_arn),
-            ("ESCALATION_STATE_MACHINE_ARN", s.escalation_state_machine_arn),
-            ("NOTIFICATIONS_TOPIC_ARN", s.notifications_topic_arn),
-        )
-        if not v
-    ]
-    if missing:
-        raise RuntimeError(f"sla_timer needs {', '.join(missing)}")
+    timers = load(TimerSettings)
     return DeadlineEnforcer(
         repository(),
         policy(),
-        SchedulerTimers(client("scheduler"), str(s.schedule_group), own_arn, str(s.scheduler_role_arn)),
-        SnsNotifier(client("sns"), str(s.notifications_topic_arn)),
-        StepFunctionsLadders(client("stepfunctions"), str(s.escalation_state_machine_arn)),
+        SchedulerTimers(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
+        SnsNotifier(client("sns"), load(NotificationSettings).notifications_topic_arn),
+        StepFunctionsLadders(client("stepfunctions"), timers.escalation_state_machine_arn),
         inquiry_service(),
         utc_now,
     )
 
 
-def teams() -> list[str]:
-    """Every team the policy routes to (the reconciler walks their queues)."""
-    return sorted({c.team for c in policy().categories.values()})
+# --- outbox ----------------------------------------------------------------------------------------
+def dispatcher() -> Dispatcher:
+    """Built per invocation: the channel secret is cached (5 min) by `channels`, so rotation is seen."""
+    import os
+
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.outbox_store import DynamoOutboxRepository
+    from inquiry_desk.adapters.senders import build_senders
+    from inquiry_desk.outbox.decision import ChannelWindows
+    from inquiry_desk.outbox.dispatcher import Dispatcher
+
+    outbox = load(OutboxSettings)
+    return Dispatcher(
+        DynamoOutboxRepository(client("dynamodb"), load(TableSettings).table_name),
+        build_senders(channels(), outbox, client),
+        utc_now,
+        planner=planner(),
+        windows=ChannelWindows.from_env(os.environ),
+        max_attempts=outbox.max_attempts,
+    )

@@ -36,15 +36,17 @@ def json_response(status: int, body: Any) -> Response[str]:
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
-    @app.exception_handler(DeskError)
     def _desk_error(err: DeskError) -> Response[str]:
         logger.info("request refused", extra={"error": err.code, "reason": err.reason})
         return error_response(err.http_status, err.code, err.reason)
 
-    @app.exception_handler(RequestValidationError)
     def _invalid(err: RequestValidationError) -> Response[str]:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in err.errors())
         return error_response(422, "invalid_request", problems)
+
+    # registered by call, not as decorators: powertools' decorators are untyped
+    app.exception_handler(DeskError)(_desk_error)
+    app.exception_handler(RequestValidationError)(_invalid)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:

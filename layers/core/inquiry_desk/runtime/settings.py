@@ -1,45 +1,164 @@
-"""Runtime settings: read from the environment once, at cold start, into a validated model.
+"""Runtime settings: each function's environment, parsed once into a validated model.
 
-A missing or malformed variable fails the cold start with a message naming it.
+Every environment variable a function reads is named once, in `Env`; `infra/` builds each
+function's environment from the same names, and an infrastructure test checks that every
+function gets every variable its settings require. Settings are composed from shared pieces
+(`TableSettings`, `ChannelSettings`, ...): a service asks for the piece it needs
+(`load(TableSettings)`), a handler validates its whole function's settings at cold start
+(`load(IntakeSettings)`), and a missing or malformed variable fails with a message naming it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from enum import StrEnum
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Env(StrEnum):
+    """The name of every environment variable our functions read (and `infra/` sets)."""
+
+    FUNCTION = "DESK_FUNCTION"
+    TABLE_NAME = "TABLE_NAME"
+    IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
+    IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+    CHANNELS_SECRET_NAME = "CHANNELS_SECRET_NAME"
+    DEFAULT_COUNTRY_CODE = "DEFAULT_COUNTRY_CODE"
+    MAX_BODY_BYTES = "MAX_BODY_BYTES"
+    SLA_POLICY_PATH = "SLA_POLICY_PATH"
+    NOTIFICATIONS_TOPIC_ARN = "NOTIFICATIONS_TOPIC_ARN"
+    SCHEDULE_GROUP = "SCHEDULE_GROUP"
+    SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
+    ESCALATION_STATE_MACHINE_ARN = "ESCALATION_STATE_MACHINE_ARN"
+    MAIL_BUCKET = "MAIL_BUCKET"
+    MAIL_PREFIX = "MAIL_PREFIX"
+    MAIL_FROM = "DESK_MAIL_FROM"
+    SMS_ORIGINATION = "DESK_SMS_ORIGINATION"
+    CHAT_CALLBACK_URL = "DESK_CHAT_CALLBACK_URL"
+    MARKETPLACE_CALLBACK_URL = "DESK_MARKETPLACE_CALLBACK_URL"
+    WECHAT_API_BASE = "DESK_WECHAT_API_BASE"
+    META_API_BASE = "DESK_META_API_BASE"
+    TWILIO_API_BASE = "DESK_TWILIO_API_BASE"
+    SEND_TIMEOUT_SECONDS = "DESK_SEND_TIMEOUT_SECONDS"
+    OUTBOX_MAX_ATTEMPTS = "DESK_OUTBOX_MAX_ATTEMPTS"
 
 
 class SettingsError(RuntimeError):
     pass
 
 
-class Settings(BaseModel):
-    table_name: str = Field(alias="TABLE_NAME", min_length=1)
-    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
-    channels_secret_name: str = Field(alias="CHANNELS_SECRET_NAME", min_length=1)
-    notifications_topic_arn: str | None = Field(default=None, alias="NOTIFICATIONS_TOPIC_ARN")
-    sla_policy_path: str | None = Field(default=None, alias="SLA_POLICY_PATH")
-    default_country_code: str | None = Field(default="86", alias="DEFAULT_COUNTRY_CODE", pattern=r"^[0-9]{1,3}$")
-    max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
-    schedule_group: str | None = Field(default=None, alias="SCHEDULE_GROUP")
-    scheduler_role_arn: str | None = Field(default=None, alias="SCHEDULER_ROLE_ARN")
-    escalation_state_machine_arn: str | None = Field(default=None, alias="ESCALATION_STATE_MACHINE_ARN")
-    mail_bucket: str | None = Field(default=None, alias="MAIL_BUCKET")
-    mail_prefix: str = Field(default="inbound/", alias="MAIL_PREFIX")
-    idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
+class _Piece(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
 
-def parse_settings(env: Mapping[str, str]) -> Settings:
+class TableSettings(_Piece):
+    table_name: str = Field(alias=Env.TABLE_NAME, min_length=1)
+
+
+class PolicySettings(_Piece):
+    sla_policy_path: str | None = Field(default=None, alias=Env.SLA_POLICY_PATH)
+
+
+class ChannelSettings(_Piece):
+    channels_secret_name: str = Field(alias=Env.CHANNELS_SECRET_NAME, min_length=1)
+    default_country_code: str = Field(default="86", alias=Env.DEFAULT_COUNTRY_CODE, pattern=r"^[0-9]{1,3}$")
+    max_body_bytes: int = Field(default=256 * 1024, alias=Env.MAX_BODY_BYTES, gt=0)
+
+
+class IdempotencySettings(_Piece):
+    idempotency_table_name: str = Field(alias=Env.IDEMPOTENCY_TABLE_NAME, min_length=1)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, alias=Env.IDEMPOTENCY_TTL_SECONDS, gt=0)
+
+
+class MailSettings(_Piece):
+    mail_bucket: str = Field(alias=Env.MAIL_BUCKET, min_length=1)
+    mail_prefix: str = Field(default="inbound/", alias=Env.MAIL_PREFIX)
+
+
+class NotificationSettings(_Piece):
+    notifications_topic_arn: str = Field(alias=Env.NOTIFICATIONS_TOPIC_ARN, min_length=1)
+
+
+class TimerSettings(_Piece):
+    schedule_group: str = Field(alias=Env.SCHEDULE_GROUP, min_length=1)
+    scheduler_role_arn: str = Field(alias=Env.SCHEDULER_ROLE_ARN, min_length=1)
+    escalation_state_machine_arn: str = Field(alias=Env.ESCALATION_STATE_MACHINE_ARN, min_length=1)
+
+
+class OutboxSettings(_Piece):
+    mail_from: str | None = Field(default=None, alias=Env.MAIL_FROM)
+    sms_origination: str | None = Field(default=None, alias=Env.SMS_ORIGINATION)
+    chat_callback_url: str | None = Field(default=None, alias=Env.CHAT_CALLBACK_URL)
+    marketplace_callback_url: str | None = Field(default=None, alias=Env.MARKETPLACE_CALLBACK_URL)
+    wechat_api_base: str | None = Field(default=None, alias=Env.WECHAT_API_BASE)
+    meta_api_base: str | None = Field(default=None, alias=Env.META_API_BASE)
+    twilio_api_base: str | None = Field(default=None, alias=Env.TWILIO_API_BASE)
+    send_timeout_seconds: float = Field(default=10.0, alias=Env.SEND_TIMEOUT_SECONDS, gt=0)
+    max_attempts: int = Field(default=3, alias=Env.OUTBOX_MAX_ATTEMPTS, ge=1)
+
+
+# --- one model per function: the pieces it needs, nothing else -------------------------------------
+
+
+class IntakeSettings(TableSettings, PolicySettings, ChannelSettings, IdempotencySettings):
+    """functions/intake (webhooks) and functions/intake_sms (two-way SMS)."""
+
+
+class MailIntakeSettings(IntakeSettings, MailSettings):
+    """functions/intake_email (SES receipt rule -> S3 -> here)."""
+
+
+class ConsoleSettings(TableSettings, PolicySettings, ChannelSettings, IdempotencySettings):
+    """functions/console_api (agents record phone calls and visits through intake)."""
+
+
+class SlaTimerSettings(TableSettings, PolicySettings, TimerSettings, NotificationSettings):
+    """functions/sla_timer (deadline timers, escalation ladders, reconciler)."""
+
+
+class DispatcherSettings(TableSettings, PolicySettings, ChannelSettings, OutboxSettings):
+    """functions/dispatcher (the outbox)."""
+
+
+FUNCTION_SETTINGS: dict[str, type[_Piece]] = {
+    "intake": IntakeSettings,
+    "intake_sms": IntakeSettings,
+    "intake_email": MailIntakeSettings,
+    "console_api": ConsoleSettings,
+    "sla_timer": SlaTimerSettings,
+    "dispatcher": DispatcherSettings,
+}
+"""Which settings model each function (by its directory name under functions/) is parsed with."""
+
+P = TypeVar("P", bound=_Piece)
+_loaded: dict[type[Any], Any] = {}
+
+
+def required_variables(model: type[_Piece]) -> set[str]:
+    """The environment variables `model` cannot do without (infra gives each function these)."""
+    return {str(f.alias) for f in model.model_fields.values() if f.is_required() and f.alias}
+
+
+def parse(model: type[P], env: Mapping[str, str]) -> P:
+    aliases = {str(f.alias) for f in model.model_fields.values() if f.alias}
     try:
-        return Settings.model_validate({k: v for k, v in env.items() if v != ""})
+        return model.model_validate({k: v for k, v in env.items() if v != "" and k in aliases})
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
-        raise SettingsError(f"bad Lambda environment: {problems}") from None
+        raise SettingsError(f"bad Lambda environment for {model.__name__}: {problems}") from None
 
 
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    return parse_settings(os.environ)
+def load(model: type[P]) -> P:
+    """`model` parsed from this process's environment, once (cold start); cached after."""
+    found = _loaded.get(model)
+    if found is None:
+        found = _loaded[model] = parse(model, os.environ)
+    return cast(P, found)
+
+
+def reset() -> None:
+    """Forget parsed settings (the local system and tests change the environment)."""
+    _loaded.clear()
