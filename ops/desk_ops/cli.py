@@ -29,8 +29,18 @@ class CliError(Exception):
     pass
 
 
+DEFAULT_DATA_DIR = names.ROOT / ".desk-data"
+RUNNING_POINTER = DEFAULT_DATA_DIR / "running.json"  # `desk serve` names its data directory here
+
+
 def _data_dir() -> Path:
-    return Path(os.environ.get("DESK_DATA_DIR") or names.ROOT / ".desk-data")
+    """The running local system's data directory: DESK_DATA_DIR if set, else the default one, else
+    the one the last `desk serve` (started with any DESK_DATA_DIR) recorded."""
+    if os.environ.get("DESK_DATA_DIR"):
+        return Path(os.environ["DESK_DATA_DIR"])
+    if (DEFAULT_DATA_DIR / "local.json").exists() or not RUNNING_POINTER.exists():
+        return DEFAULT_DATA_DIR
+    return Path(json.loads(RUNNING_POINTER.read_text())["data_dir"])
 
 
 def _local(service: str) -> tuple[dict[str, Any], Any]:
@@ -79,25 +89,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
         options.clock_speed = args.clock_speed
     if args.port:
         options.http_port = args.port
-    system = LocalSystem(options)
-    print(f"Starting Inquiry Desk locally (clock x{options.clock_speed}) ...", flush=True)
-    system.start()
-    url = system.http_url
-    print(
-        f"""
-Inquiry Desk is running.
-  HTTP front     {url}   (GET {url}/health)
-  SMTP (SES)     127.0.0.1:{system.smtp_port}
-  embedded AWS   {system.endpoint}
-  data           {options.data_dir}   (saved on Ctrl-C, restored on start)
-  demo users     {", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())}; password {DEMO_PASSWORD}
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = options.data_dir / "desk.log"
+    # The terminal gets the banner; the emulator's warnings, CDK's output and every handler's log
+    # and metric line go to the log file (file descriptors 1 and 2, so child processes' too).
+    terminal = os.fdopen(os.dup(1), "w", buffering=1)
+    if not args.verbose:
+        log = open(log_path, "a", buffering=1)  # noqa: SIM115 - open for the process's life
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
 
-Try it:
-  TOKEN=$(.venv/bin/desk token --user agent)
-  curl -s -H "Authorization: Bearer $TOKEN" {url}/api/inquiries
-  (the README shows how to post a signed chat webhook)
-Ctrl-C stops it.""",
-        flush=True,
+    def say(text: str) -> None:
+        print(text, file=terminal, flush=True)
+
+    say(f"Starting Inquiry Desk locally (clock x{options.clock_speed:g}); log: {log_path}")
+    system = LocalSystem(options)
+    try:
+        system.start()
+    except Exception as err:
+        say(f"desk: the local system did not start: {err}\n(see {log_path})")
+        return 1
+    url = system.http_url
+    port = url.rsplit(":", 1)[-1]
+    users = ", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())
+    say(
+        f"""
+Inquiry Desk is running (clock x{options.clock_speed:g}).
+
+  console        {url}/console/
+  agents' API    {url}/api/...          (Cognito ID token: desk token --user agent)
+  webhooks       {url}/webhooks/{{chat,wechat,meta,twilio,marketplace}}
+  inbound mail   SMTP 127.0.0.1:{system.smtp_port}  (as SES receives it)
+  health         {url}/health
+  demo users     {users}; password {DEMO_PASSWORD}
+  data           {options.data_dir}
+  log            {log_path}
+
+Next, in another terminal (README, "Try it by hand"):
+  export DESK_HTTP_PORT={port}
+  .venv/bin/desk inquiries list
+  TOKEN=$(.venv/bin/desk token --user agent); curl -s -H "Authorization: Bearer $TOKEN" {url}/api/inquiries
+  open {url}/console/ and sign in as agent
+Ctrl-C stops it."""
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -106,9 +141,9 @@ Ctrl-C stops it.""",
             pass
     except KeyboardInterrupt:
         pass
-    print("Stopping: saving data ...", flush=True)
+    say("Stopping: saving data ...")
     system.stop()
-    print("Stopped.", flush=True)
+    say("Stopped.")
     return 0
 
 
@@ -176,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the clock this many times faster than real time (DESK_CLOCK_SPEED)",
     )
     serve.add_argument("--port", type=int, default=None, help="HTTP port (DESK_HTTP_PORT, default 8080)")
+    serve.add_argument(
+        "--verbose", action="store_true", help="emulator and handler logs on the terminal, not the log file"
+    )
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="print a demo user's ID token (local system)")

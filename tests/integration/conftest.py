@@ -72,3 +72,14 @@ def count_items(client: Any, table: str) -> int:
     for page in client.get_paginator("scan").paginate(TableName=table, Select="COUNT"):
         total += page["Count"]
     return total
+
+
+@pytest.fixture(autouse=True)
+def cold_settings() -> Iterator[None]:
+    """Settings are parsed once per cold start; a test that changes a function's environment
+    starts cold, as a redeployed function would."""
+    from inquiry_desk.runtime import settings
+
+    settings.reset()
+    yield
+    settings.reset()

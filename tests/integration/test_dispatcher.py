@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from boto3.dynamodb.types import TypeDeserializer
 from desk_ops.local.front import api_gateway_event
 from desk_ops.local.sink import ChannelSink
+from inquiry_desk.runtime import settings
 
 from infra import names
 from tests.conftest import chat_secret, signed_chat
@@ -73,6 +74,7 @@ def chat_sink(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Sink]:
     with _Sink() as sink:
         monkeypatch.setenv("DESK_CHAT_CALLBACK_URL", f"{sink.url}/_sink/chat/callback")
         monkeypatch.setenv("DESK_SEND_TIMEOUT_SECONDS", "5")
+        settings.reset()  # as a redeployed function: the new environment is read at its cold start
         yield sink
 
 
@@ -252,6 +254,7 @@ def test_R5_1_reply_without_a_chat_backend_fails_visibly(
     runner: Any, dynamodb: Any, stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DESK_CHAT_CALLBACK_URL", raising=False)
+    settings.reset()
     inquiry_id, _ = _post_chat(runner, "where is my parcel")
     _reply(runner, inquiry_id, "on its way")
     if "dispatcher" in stack.functions:

@@ -391,6 +391,9 @@ class LocalSystem:
         """Where the `desk` CLI finds the running local system."""
         assert self.stack is not None
         self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        pointer = names.ROOT / ".desk-data" / "running.json"  # lets `desk` find a non-default data dir
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        pointer.write_text(json.dumps({"data_dir": str(self.options.data_dir.resolve())}))
         (self.options.data_dir / "local.json").write_text(
             json.dumps(
                 {

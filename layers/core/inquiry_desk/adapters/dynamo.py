@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -38,7 +39,20 @@ def _item(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deser.deserialize(v) for k, v in item.items()}
+    return {k: _numbers(_deser.deserialize(v)) for k, v in item.items()}
+
+
+def _numbers(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal: give the domain ints (or floats) again."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, set):
+        return {_numbers(v) for v in value}
+    return value
 
 
 def inquiry_key(inquiry_id: str) -> dict[str, Any]:
