@@ -18,8 +18,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
 from inquiry_desk.runtime.settings import DispatcherSettings, load
+from pydantic import BaseModel, Field
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+class DispatchTarget(BaseModel):
+    inquiry_id: str = Field(min_length=1, max_length=64)
+    message_id: str = Field(min_length=1, max_length=64)
+
+
+class DispatchEvent(BaseModel):
+    """An operator's redrive: `{"dispatch": {"inquiry_id": ..., "message_id": ...}}`."""
+
+    dispatch: DispatchTarget
 
 
 def _dispatch(inquiry_id: str, message_id: str) -> dict[str, Any]:
@@ -47,6 +59,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if "Records" in event:
         return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
     if "dispatch" in event:
-        target = event["dispatch"]
-        return _dispatch(str(target["inquiry_id"]), str(target["message_id"]))
+        target = DispatchEvent.model_validate(event).dispatch
+        return _dispatch(target.inquiry_id, target.message_id)
     raise ValueError(f"dispatcher does not know this event: {sorted(event)}")

@@ -245,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `desk ... | head` ends quietly
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -86,6 +86,14 @@ class Direction(StrEnum):
     OUTBOUND = "outbound"
 
 
+class DeliveryStatus(StrEnum):
+    """An outbound message in the outbox: pending -> sent | failed."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class EventType(StrEnum):
     RECEIVED = "received"
     MESSAGE_ADDED = "message_added"
@@ -183,7 +191,7 @@ class Message(BaseModel):
     # provider specifics a reply needs (e.g. email "subject", "message_id"; channel windows use `at`)
     metadata: dict[str, str] = Field(default_factory=dict)
     # outbound delivery (the outbox): pending -> sent | failed
-    delivery_status: str | None = None
+    delivery_status: DeliveryStatus | None = None
     delivery_attempts: int = 0
     delivery_error: str | None = None
     delivered_at: datetime | None = None

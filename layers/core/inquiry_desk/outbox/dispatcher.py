@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from inquiry_desk.inquiries.service import InquiryService
-from inquiry_desk.model import Channel, Direction, EventType, Message
+from inquiry_desk.model import Channel, DeliveryStatus, Direction, EventType, Message
 from inquiry_desk.outbox.decision import ChannelWindows, Delivery, SendError, Undeliverable, decide
 from inquiry_desk.ports import InquiryRepository, Timeline
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from inquiry_desk.deadlines.planner import DeadlinePlanner
 
 ACTOR = "dispatcher"
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
 
 
 class ChannelSender(Protocol):
