@@ -38,6 +38,20 @@ def same(expected: str, provided: str) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), provided.encode("utf-8"))
 
 
+def verify_sha256_hmac(headers: Mapping[str, str] | None, name: str, secret: str, signed: bytes) -> None:
+    """Raise SignatureError unless header `name` is `sha256=<hex HMAC-SHA256(signed, secret)>`.
+
+    The one check behind the chat, Meta and marketplace webhooks (each signs different bytes)."""
+    provided = require_sha256_header(headers, name)
+    if not same(hmac_hex(secret, signed), provided):
+        raise SignatureError(f"{name} does not match the body (forged or altered request)")
+
+
+def reply_payload(required: dict[str, Any], **optional: str | None) -> dict[str, Any]:
+    """A reply payload: every required field, and the optional ones that are set."""
+    return {**required, **{k: v for k, v in optional.items() if v}}
+
+
 def require_sha256_header(headers: Mapping[str, str] | None, name: str) -> str:
     """The lower-cased hex digest of a `sha256=<hex>` header, or SignatureError."""
     value = get_header(headers, name)

@@ -22,12 +22,12 @@ from inquiry_desk.channels._common import (
     hmac_hex,
     load_json_object,
     received_time,
-    require_sha256_header,
-    same,
+    reply_payload,
+    verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import ChatConfig
 from inquiry_desk.channels.limits import ensure_within_limit
-from inquiry_desk.errors import PayloadError, SignatureError
+from inquiry_desk.errors import PayloadError
 from inquiry_desk.model import Attachment, Channel, Identity, InboundMessage
 
 SIGNATURE_HEADER = "X-Desk-Signature"
@@ -74,11 +74,7 @@ class ChatWebhook(BaseModel):
 
 def verify_chat(headers: Mapping[str, str] | None, raw_body: bytes, config: ChatConfig) -> None:
     """Raise SignatureError unless `X-Desk-Signature` is the HMAC-SHA256 of the raw body."""
-    raw = ensure_within_limit(raw_body)
-    provided = require_sha256_header(headers, SIGNATURE_HEADER)
-    expected = hmac_hex(config.secret.get_secret_value(), raw)
-    if not same(expected, provided):
-        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body (forged or altered request)")
+    verify_sha256_hmac(headers, SIGNATURE_HEADER, config.secret.get_secret_value(), ensure_within_limit(raw_body))
 
 
 def parse_chat(raw_body: bytes, now: datetime | None = None) -> InboundMessage:
@@ -121,17 +117,11 @@ def build_chat_reply(
     agent_name: str | None = None,
 ) -> dict[str, Any]:
     """The JSON object the desk posts to the chat backend for a reply (R5.1)."""
-    reply: dict[str, Any] = {
-        "message_id": message_id,
-        "customer_id": customer_id,
-        "text": text,
-        "sent_at": sent_at.isoformat(),
-    }
-    if in_reply_to:
-        reply["in_reply_to"] = in_reply_to
-    if agent_name:
-        reply["agent_name"] = agent_name
-    return reply
+    return reply_payload(
+        {"message_id": message_id, "customer_id": customer_id, "text": text, "sent_at": sent_at.isoformat()},
+        in_reply_to=in_reply_to,
+        agent_name=agent_name,
+    )
 
 
 def sign_chat(raw_body: bytes, config: ChatConfig) -> dict[str, str]:

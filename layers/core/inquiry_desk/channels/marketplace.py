@@ -27,8 +27,8 @@ from inquiry_desk.channels._common import (
     hmac_hex,
     load_json_object,
     received_time,
-    require_sha256_header,
-    same,
+    reply_payload,
+    verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import MarketplaceConfig
 from inquiry_desk.channels.limits import ensure_within_limit
@@ -85,10 +85,7 @@ def verify_marketplace(
         raise SignatureError(f"missing {TIMESTAMP_HEADER} header")
     if not timestamp.isascii() or not timestamp.isdigit():
         raise SignatureError(f"{TIMESTAMP_HEADER} must be unix seconds")
-    provided = require_sha256_header(headers, SIGNATURE_HEADER)
-    expected = hmac_hex(config.secret.get_secret_value(), signing_input(timestamp, raw))
-    if not same(expected, provided):
-        raise SignatureError(f"{SIGNATURE_HEADER} does not match (forged or altered request)")
+    verify_sha256_hmac(headers, SIGNATURE_HEADER, config.secret.get_secret_value(), signing_input(timestamp, raw))
     check_freshness(timestamp, now, TOLERANCE, "marketplace")
 
 
@@ -124,18 +121,17 @@ def build_marketplace_reply(
     order_number: str | None = None,
 ) -> dict[str, Any]:
     """The JSON the desk posts to the connector's callback URL for a reply."""
-    reply: dict[str, Any] = {
-        "marketplace": marketplace,
-        "message_id": message_id,
-        "buyer_id": buyer_id,
-        "text": text,
-        "sent_at": sent_at.isoformat(),
-    }
-    if in_reply_to:
-        reply["in_reply_to"] = in_reply_to
-    if order_number:
-        reply["order_number"] = order_number
-    return reply
+    return reply_payload(
+        {
+            "marketplace": marketplace,
+            "message_id": message_id,
+            "buyer_id": buyer_id,
+            "text": text,
+            "sent_at": sent_at.isoformat(),
+        },
+        in_reply_to=in_reply_to,
+        order_number=order_number,
+    )
 
 
 def sign_marketplace(raw_body: bytes, config: MarketplaceConfig, now: datetime) -> dict[str, str]:

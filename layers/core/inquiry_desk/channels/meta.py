@@ -25,11 +25,10 @@ from inquiry_desk.channels._common import (
     build_message,
     clip,
     from_epoch,
-    hmac_hex,
     load_json_object,
     received_time,
-    require_sha256_header,
     same,
+    verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import MetaConfig
 from inquiry_desk.channels.identity import normalize_phone
@@ -60,11 +59,7 @@ def verify_meta_subscription(query: Mapping[str, str], config: MetaConfig) -> st
 
 def verify_meta(headers: Mapping[str, str] | None, raw_body: bytes, config: MetaConfig) -> None:
     """Raise SignatureError unless X-Hub-Signature-256 is the body's HMAC-SHA256 with the app secret."""
-    raw = ensure_within_limit(raw_body)
-    provided = require_sha256_header(headers, SIGNATURE_HEADER)
-    expected = hmac_hex(config.app_secret.get_secret_value(), raw)
-    if not same(expected, provided):
-        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body (forged or altered request)")
+    verify_sha256_hmac(headers, SIGNATURE_HEADER, config.app_secret.get_secret_value(), ensure_within_limit(raw_body))
 
 
 def parse_meta(raw_body: bytes, now: datetime | None = None) -> list[InboundMessage]:
