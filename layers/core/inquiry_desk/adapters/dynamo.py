@@ -14,14 +14,14 @@ channel msg seen  PK MSGID#<channel>#<id>   SK MSGID   (the durable dedupe recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message
+from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message, utc_now
 from inquiry_desk.ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
 
 _ser = TypeSerializer()
@@ -339,8 +339,10 @@ class DynamoInquiryRepository:
     def recent(self, since: datetime, limit: int = 50) -> list[Inquiry]:
         """Inquiries received since `since`, newest first (one query per day, newest day first)."""
         found: list[Inquiry] = []
-        day = datetime.now(since.tzinfo).date()
-        while day >= since.date() and len(found) < limit:
+        # the desk's clock (the local runtime may run it faster than the system's), in UTC: the
+        # day partitions are the UTC days inquiries were received on
+        day, first = utc_now().astimezone(UTC).date(), since.astimezone(UTC).date()
+        while day >= first and len(found) < limit:
             found.extend(self._query_inquiries("GSI3", f"DAY#{day.isoformat()}", limit - len(found), False))
             day -= timedelta(days=1)
         return [i for i in found if i.received_at >= since]

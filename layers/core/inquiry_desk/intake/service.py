@@ -114,7 +114,7 @@ class IntakeService:
                 joined = self._join_open_inquiry(customer_id, message)
                 if joined is not None:
                     return joined
-            return self._open_inquiry(customer_id, message, links)
+            return self._open_inquiry(customer_id, message, links, identities)
         except DuplicateMessage as dup:
             return IntakeResult(dup.inquiry_id, customer_id or "", created=False, duplicate=True)
 
@@ -169,13 +169,17 @@ class IntakeService:
         self._repo.append(advanced, inquiry.version, events, stored, dedupe_key(message))
         return IntakeResult(inquiry.inquiry_id, customer_id, created=False, duplicate=False)
 
-    def _open_inquiry(self, customer_id: str | None, message: InboundMessage, links: Linking) -> IntakeResult:
+    def _open_inquiry(
+        self, customer_id: str | None, message: InboundMessage, links: Linking, identities: list[Identity]
+    ) -> IntakeResult:
         new_customer = None
         if customer_id is None:
+            # only the identities the channel vouches for (normalised): an unverified sender (an
+            # email that failed DMARC) is neither linked to nor taken from its address's owner (R1.3)
             new_customer = Customer(
                 customer_id=new_id(message.received_at, "C"),
                 name=message.name,
-                identities=[message.sender, *message.other_identities],
+                identities=list(identities),
                 created_at=message.received_at,
             )
             customer_id = new_customer.customer_id

@@ -1,0 +1,119 @@
+"""The desk on fakes: every service built as `runtime.composition` builds it, with the in-memory
+ports instead of AWS (the cosmicpython `bootstrap` idea). Tests take a `Desk` and drive it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from inquiry_desk.customers.linking import CustomerService
+from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
+from inquiry_desk.deadlines.planner import DeadlinePlanner
+from inquiry_desk.deadlines.policy import SlaPolicy, load_policy, shipped_policy_path
+from inquiry_desk.inquiries.service import InquiryService
+from inquiry_desk.intake.service import IntakeService
+from inquiry_desk.model import Channel, Identity, InboundMessage, Urgency
+from inquiry_desk.outbox.decision import ChannelWindows
+from inquiry_desk.outbox.dispatcher import ChannelSender, Dispatcher
+from inquiry_desk.triage.rules import CategoryRule, Triage
+
+from tests.fakes.deadlines import FakeLadders, FakeNotifier, FakeTimers
+from tests.fakes.outbox import FakeSender
+from tests.fakes.repository import FakeInquiryRepository
+
+
+@cache
+def shipped_policy() -> SlaPolicy:
+    return load_policy(shipped_policy_path())
+
+
+def policy_triage(policy: SlaPolicy) -> Triage:
+    """The policy's categories as triage rules (as `composition.triage`)."""
+    rules = [
+        CategoryRule(category=cid, team=c.team, urgency=Urgency(c.urgency), keywords=tuple(c.keywords))
+        for cid, c in policy.categories.items()
+    ]
+    return Triage(rules, next(r for r in rules if r.category == policy.defaults.category))
+
+
+def _strong_identities(message: InboundMessage) -> list[Identity]:
+    from inquiry_desk.channels.identity import strong_identities
+
+    return strong_identities(message)
+
+
+class Clock:
+    """The desk's clock for services that ask for `now`; tests move it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+# A Tuesday, 10:00 in Shanghai: inside the office calendar of the shipped policy.
+T0 = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class Desk:
+    repository: FakeInquiryRepository = field(default_factory=FakeInquiryRepository)
+    timers: FakeTimers = field(default_factory=FakeTimers)
+    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    ladders: FakeLadders = field(default_factory=FakeLadders)
+    clock: Clock = field(default_factory=lambda: Clock(T0))
+    policy: SlaPolicy = field(default_factory=shipped_policy)
+    senders: dict[Channel, ChannelSender] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.planner = DeadlinePlanner(self.policy)
+
+    def intake(self, join_window: timedelta | None = None) -> IntakeService:
+        window = timedelta(minutes=self.policy.join_window.minutes) if join_window is None else join_window
+        return IntakeService(
+            self.repository,
+            policy_triage(self.policy),
+            join_window=window,
+            policy_version=self.policy.version,
+            planner=self.planner,
+            identities=_strong_identities,
+        )
+
+    def inquiries(self) -> InquiryService:
+        return InquiryService(self.repository, self.planner)
+
+    def customers(self) -> CustomerService:
+        return CustomerService(self.repository, self.inquiries())
+
+    def enforcer(self) -> DeadlineEnforcer:
+        return DeadlineEnforcer(
+            self.repository, self.policy, self.timers, self.notifier, self.ladders, self.inquiries(), self.clock
+        )
+
+    def dispatcher(
+        self,
+        senders: Mapping[Channel, ChannelSender] | None = None,
+        windows: ChannelWindows | None = None,
+        max_attempts: int = 3,
+    ) -> Dispatcher:
+        return Dispatcher(
+            self.repository,
+            senders if senders is not None else self.senders,
+            self.clock,
+            planner=self.planner,
+            windows=windows,
+            max_attempts=max_attempts,
+        )
+
+    def sender(self, channel: Channel, sender: FakeSender | None = None) -> FakeSender:
+        """Give the desk a (fake) sender for `channel` and return it."""
+        made = sender or FakeSender()
+        self.senders[channel] = made
+        return made
