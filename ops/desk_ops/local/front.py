@@ -99,6 +99,7 @@ class Front:
         static: Callable[[str], tuple[int, str, bytes] | None],
         stage: str = "v1",
         extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
+        durable: Callable[[], None] = lambda: None,
     ) -> None:
         front = self
 
@@ -109,6 +110,7 @@ class Front:
                 pass
 
             def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None) -> None:
+                durable()  # an answer acknowledges only what survives a crash
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -9,10 +9,8 @@ event source mappings alike.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import threading
-import traceback
 import uuid
 from dataclasses import dataclass
 from types import ModuleType
@@ -83,22 +81,6 @@ class LambdaRunner:
                 _current.name = outer
 
     def install_moto_hook(self) -> None:
-        from moto.awslambda.models import LambdaFunction
+        from .emulator_patches import run_lambdas_in_process
 
-        runner = self
-
-        def _invoke_lambda(fn: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-            name = (fn.environment_vars or {}).get("DESK_FUNCTION")
-            if not name:
-                return json.dumps({"errorMessage": f"{fn.function_name} is not a desk function"}), True, ""
-            payload = json.loads(event) if isinstance(event, (str, bytes)) else (event or {})
-            try:
-                result = runner.invoke(name, payload, fn.function_arn)
-                return json.dumps(result, default=str), False, ""
-            except Exception as err:  # reported back to the caller as a function error, as Lambda does
-                trace = traceback.format_exc()
-                runner.errors.append((name, trace))
-                body = {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": trace}
-                return json.dumps(body), True, trace
-
-        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+        run_lambdas_in_process(self.invoke, self.errors)

@@ -80,11 +80,20 @@ class _Handler:
 
 
 class SmtpListener:
-    def __init__(self, port: int, s3: Any, bucket: str, invoke: Callable[[dict[str, Any]], Any], fn_arn: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        s3: Any,
+        bucket: str,
+        invoke: Callable[[dict[str, Any]], Any],
+        fn_arn: str,
+        durable: Callable[[], None] = lambda: None,
+    ) -> None:
         def deliver(raw: bytes, mail_from: str, recipients: list[str]) -> None:
             mail_id = uuid.uuid4().hex
             s3.put_object(Bucket=bucket, Key=f"{MAIL_PREFIX}{mail_id}", Body=raw)
             invoke(ses_event(mail_id, raw, mail_from, recipients, fn_arn))
+            durable()  # the 250 promises the sender that the mail is kept
 
         self._controller = Controller(
             _Handler(deliver), hostname="127.0.0.1", port=port, data_size_limit=40 * 1024 * 1024
