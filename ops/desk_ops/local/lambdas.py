@@ -36,7 +36,6 @@ class LocalContext:
 
 
 _current = threading.local()
-_ONE_AT_A_TIME = threading.RLock()
 
 
 def current_function() -> str | None:
@@ -48,6 +47,7 @@ class LambdaRunner:
     def __init__(self) -> None:
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
+        self._environments: dict[str, threading.RLock] = {}
         self.invocations: dict[str, int] = {}
         self.errors: list[tuple[str, str]] = []
 
@@ -68,10 +68,12 @@ class LambdaRunner:
         """Call functions/<name>/app.py's lambda_handler with `event`; exceptions propagate."""
         handler = self.module(name).lambda_handler
         context = LocalContext(function_name=name, invoked_function_arn=function_arn, aws_request_id=str(uuid.uuid4()))
-        # One invocation at a time, as one Lambda execution environment runs one event at a time:
-        # the handlers' module state (the Event Handler's current event, the metrics buffer) is
-        # per environment, and here every function shares one process.
-        with _ONE_AT_A_TIME:
+        # One execution environment per function, running one event at a time as Lambda's does:
+        # a handler's module state (the Event Handler's current event, the metrics buffer) is per
+        # environment. Different functions run side by side, as they do on AWS.
+        with self._lock:
+            environment = self._environments.setdefault(name, threading.RLock())
+        with environment:
             self.invocations[name] = self.invocations.get(name, 0) + 1
             outer = current_function()
             _current.name = name
