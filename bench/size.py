@@ -34,6 +34,11 @@ def _rss_mb(pid: int | None = None) -> float:
     return int(line.split()[1]) / 1024
 
 
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def _burst(url: str, clients: int, per_client: int, tag: str) -> tuple[float, float, int]:
     """(new inquiries per second, p99 latency in s, requests without a 2xx answer)."""
     import requests
@@ -154,11 +159,15 @@ def bench_at_size(stored: int = 10_000, clients: int = 4, per_client: int = 30) 
         url = system.http_url
         _burst(url, 1, 3, "warm")
         drain_streams(120)
+        cpu = _cpu_seconds()
         rate0, p99_0, dropped0 = _burst(url, clients, per_client, "empty")
         drain_streams(300)
+        cpu0 = (_cpu_seconds() - cpu) / (clients * per_client)
         _seed(system, stored)
+        cpu = _cpu_seconds()
         rate_n, p99_n, dropped_n = _burst(url, clients, per_client, "full")
         drain_streams(300)
+        cpu_n = (_cpu_seconds() - cpu) / (clients * per_client)
         rss = _rss_mb()
         system.state.sync()
         killed = data_dir.with_name("bench-size-killed")  # the data directory as a kill -9 leaves it
@@ -175,6 +184,8 @@ def bench_at_size(stored: int = 10_000, clients: int = 4, per_client: int = 30) 
         f"local_p99_{stored}_stored_s": _metric(p99_n, "s", ""),
         f"local_rate_ratio_empty_vs_{stored}": _metric(rate0 / rate_n, "ratio", "<= 1.5"),
         "local_requests_dropped": _metric(dropped0 + dropped_n, "requests", "0"),
+        "local_cpu_ms_per_inquiry_empty": _metric(cpu0 * 1000, "ms", "intake + deadline planning"),
+        f"local_cpu_ms_per_inquiry_{stored}_stored": _metric(cpu_n * 1000, "ms", "<= 1.5x empty"),
         f"local_rss_{stored}_stored_mb": _metric(rss, "MB", "< 1024"),
         f"local_restart_{stored}_stored_s": _metric(restart_clean, "s", "< 30 (after a clean stop)"),
         f"local_restart_{stored}_stored_after_kill_s": _metric(restart_journal, "s", "< 30 (after kill -9)"),
@@ -182,6 +193,10 @@ def bench_at_size(stored: int = 10_000, clients: int = 4, per_client: int = 30) 
 
 
 if __name__ == "__main__":
-    out = bench_at_size(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
-    for k, m in out.items():
-        print(f"{k:<48} {m['value']:>10} {m['unit']:<12} {m['target']}")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = bench_at_size(int(args[0]) if args else 10_000)
+    if "--json" in sys.argv:
+        print("BENCH-JSON " + json.dumps(out))
+    else:
+        for k, m in out.items():
+            print(f"{k:<48} {m['value']:>10} {m['unit']:<12} {m['target']}")
