@@ -89,7 +89,7 @@ Inquiry Desk is running.
   HTTP front     {url}   (GET {url}/health)
   SMTP (SES)     127.0.0.1:{system.smtp_port}
   embedded AWS   {system.endpoint}
-  data           {options.data_dir}   (saved on Ctrl-C, restored on start)
+  data           {options.data_dir}   (journaled before each answer; {system.startup_report()})
   demo users     {", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())}; password {DEMO_PASSWORD}
 
 Try it:
@@ -106,7 +106,7 @@ Ctrl-C stops it.""",
             pass
     except KeyboardInterrupt:
         pass
-    print("Stopping: saving data ...", flush=True)
+    print("Stopping: compacting the journal into a snapshot ...", flush=True)
     system.stop()
     print("Stopped.", flush=True)
     return 0

@@ -70,6 +70,9 @@ class Journal:
             self._synced = upto
             self.syncs += 1
 
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
+
     def truncate(self) -> None:
         with self._append:
             os.ftruncate(self._fd, 0)
@@ -110,6 +113,9 @@ class DurableState:
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         self._app: Any = None
+        self._gate = threading.RLock()  # a journaled request and a compaction never interleave
+        self.compactor: Callable[[], None] | None = None  # set by the system: compact() with its names
+        self.compact_over = 256 * 1024 * 1024  # journal bytes that trigger a compaction while running
 
     # --- recording ------------------------------------------------------------------------
     def _on_change(self, changes: list[patches.Change]) -> None:
@@ -151,32 +157,47 @@ class DurableState:
                 seen.append(status)
                 return start_response(status, headers, exc_info)
 
-            result = app(environ, capture)
-            try:
-                chunks = list(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            if seen and seen[0][:1] == "2":
-                entry = {
-                    "k": "http",
-                    "svc": kind,
-                    "m": environ["REQUEST_METHOD"],
-                    "p": environ.get("PATH_INFO", ""),
-                    "q": environ.get("QUERY_STRING", ""),
-                    "h": {k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
-                    | ({"CONTENT-TYPE": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}),
-                    "b": base64.b64encode(body).decode(),
-                    "pool": state.user_pool,
-                }
-                state.journal.append(entry)
-                if kind == "cognito-idp":
-                    state._cognito.append(entry)
-                state.journal.sync()
+            with state._gate:
+                chunks = state._answer_and_journal(app, environ, capture, seen, body, kind)
+            state.journal.sync()  # before the answer leaves (shared with concurrent requests)
             return chunks
 
         return middleware
+
+    def _answer_and_journal(
+        self,
+        app: Any,
+        environ: dict[str, Any],
+        capture: Callable[..., Any],
+        seen: list[str],
+        body: bytes,
+        kind: str,
+    ) -> list[bytes]:
+        result = app(environ, capture)
+        try:
+            chunks = list(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if seen and seen[0][:1] == "2":
+            headers = {k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+            if environ.get("CONTENT_TYPE"):
+                headers["CONTENT-TYPE"] = environ["CONTENT_TYPE"]
+            entry = {
+                "k": "http",
+                "svc": kind,
+                "m": environ["REQUEST_METHOD"],
+                "p": environ.get("PATH_INFO", ""),
+                "q": environ.get("QUERY_STRING", ""),
+                "h": headers,
+                "b": base64.b64encode(body).decode(),
+                "pool": self.user_pool,
+            }
+            self.journal.append(entry)
+            if kind == "cognito-idp":
+                self._cognito.append(entry)
+        return chunks
 
     @staticmethod
     def _journaled(environ: dict[str, Any]) -> str | None:
@@ -202,6 +223,8 @@ class DurableState:
         while not self._stop.wait(0.2):
             try:
                 self.journal.sync()
+                if self.compactor is not None and self.journal.size() > self.compact_over:
+                    self.compactor()  # a week of writes: restart reads one snapshot, not the week
             except OSError:
                 LOG.exception("journal sync failed")
 
@@ -293,7 +316,7 @@ class DurableState:
         from moto.scheduler.models import scheduler_backends
 
         tmp = self.snapshot_path.with_suffix(".tmp")
-        with patches.table_writes(), tmp.open("wb") as out:
+        with self._gate, patches.table_writes(), tmp.open("wb") as out:
 
             def put(entry: dict[str, Any]) -> None:
                 out.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")

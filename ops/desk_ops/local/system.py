@@ -67,6 +67,8 @@ class LocalSystem:
         self.pump: Any = None
         self.endpoint = ""
         self.state: Any = None
+        self.phases: dict[str, float] = {}
+        self.restored_in = 0.0
         self.ready = threading.Event()
 
     # --- start / stop ------------------------------------------------------------------------
@@ -107,12 +109,15 @@ class LocalSystem:
 
         set_clock(self.clock.now)
         self.session = boto3.session.Session(region_name=REGION)
+        started = time.monotonic()
         self.stack = deploy(self.session, self.options.stack_name)
+        self.phases["deploy"] = time.monotonic() - started
         self._function_environment()
         self.runner.install_moto_hook()
         self._load_channels()
         self._demo_users()
         self._restore()
+        self.state.compactor = self._compact
         self.state.start_recording()
         self._start_front()
         self._point_senders_at_sink()
@@ -228,7 +233,7 @@ class LocalSystem:
         self._compact()
         for source in loaded:
             source.rename(source.with_suffix(".json.loaded"))
-        self.restored_in = time.monotonic() - started
+        self.restored_in = self.phases["restore"] = time.monotonic() - started
 
     def _compact(self) -> None:
         assert self.stack is not None
@@ -389,6 +394,12 @@ class LocalSystem:
 
         self.pump = Pump(self.session, self.clock.now, invoke, self.stack.outputs[names.OUT_SCHEDULE_GROUP])
         self.pump.start()
+
+    def startup_report(self) -> str:
+        done = self.state.replayed if self.state is not None else {"items": 0, "requests": 0}
+        return f"restored {done['items']} item images and {done['requests']} requests; " + ", ".join(
+            f"{k} {v:.1f} s" for k, v in self.phases.items()
+        )
 
     @property
     def smtp_port(self) -> int:
