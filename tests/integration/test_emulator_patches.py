@@ -173,6 +173,17 @@ def test_gsi_query_reads_its_partition_and_follows_every_write(db: Any) -> None:
     assert "0-001" in gsi("G1")
 
 
+def test_moto_keeps_no_object_it_no_longer_needs(db: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    _fill(db, 3, 30)
+    for _ in range(20):
+        db.query(
+            TableName="t", KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "P1"}}
+        )  # each answer is a deep copy of 30 items
+    assert Item.instances_tracked == []  # moto: every Item ever made, copies included
+
+
 def test_physical_names_are_the_same_at_every_start() -> None:
     import moto.cloudformation.parsing as parsing
 

@@ -439,6 +439,25 @@ def patch_query() -> None:
     _installed.add("query")
 
 
+# --- every model object moto ever made --------------------------------------------------------------
+def forget_created_models() -> None:
+    """moto appends every model object it creates to a class-level list (for its dashboard), and
+    never drops it: every Item, including the copies made for each Query's results, each update's
+    old image and each stream record, lives as long as the process (12 GB at 2,000 inquiries).
+    Here nothing is tracked; the dashboard is not used."""
+    if "models" in _installed:
+        return
+    from moto.core.common_models import BaseModel
+    from moto.core.model_instances import reset_model_data
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        return super(BaseModel, cls).__new__(cls)  # what moto does, without keeping it
+
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign,assignment]
+    reset_model_data()
+    _installed.add("models")
+
+
 # --- CloudFormation: the same physical names at every start ----------------------------------------
 def stable_physical_names() -> None:
     """moto's CloudFormation names resources with a random suffix; a local system restarted from
@@ -526,6 +545,7 @@ def record_sent_mail(record: Callable[[str, list[str], str], None]) -> None:
 def apply_all() -> None:
     """The patches every use of the emulator here needs (local system, integration tests)."""
     check_version()
+    forget_created_models()
     patch_dynamodb()
     patch_query()
     stable_physical_names()
