@@ -192,7 +192,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
     metrics["local_front_inquiries_per_second"] = _metric(
         rate,
         "inquiries/s",
-        "informational: moto copies every table on each transaction, so this falls as data grows",
+        "informational: one client; 4 clients at 0 and 10,000 stored in local_rate_*",
     )
     return metrics
 
@@ -333,6 +333,17 @@ def bench_sla() -> Metrics:
     return metrics
 
 
+def bench_size() -> Metrics:
+    """bench/size.py in its own process (a second local system cannot share this one's emulator)."""
+    got = subprocess.run(
+        [sys.executable, "-m", "bench.size", "--json"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    line = next((x for x in got.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"bench.size failed:\n{got.stdout[-3000:]}\n{got.stderr[-3000:]}")
+    return json.loads(line.removeprefix("BENCH-JSON "))  # type: ignore[no-any-return]
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -340,6 +351,7 @@ def main() -> None:
         ("SLA engine", bench_sla),
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
+        ("local system at 10,000 stored", bench_size),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())

@@ -56,6 +56,11 @@ class RecordedInquiry(BaseModel):
     order_number: str | None = Field(default=None, max_length=128)
     member_id: str | None = Field(default=None, max_length=128)
     voice_summary: str | None = Field(default=None, max_length=20_000, description="summary of the recording")
+    link_to: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the inquiry this call or visit belongs to; without it, it opens an inquiry of its own",
+    )
     reference: str | None = Field(
         default=None,
         min_length=1,

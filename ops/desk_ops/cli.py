@@ -124,7 +124,7 @@ Inquiry Desk is running (clock x{options.clock_speed:g}).
   inbound mail   SMTP 127.0.0.1:{system.smtp_port}  (as SES receives it)
   health         {url}/health
   demo users     {users}; password {DEMO_PASSWORD}
-  data           {options.data_dir}
+  data           {options.data_dir}   (journaled before each answer; {system.startup_report()})
   log            {log_path}
 
 Next, in another terminal (README, "Try it by hand"):
@@ -141,7 +141,7 @@ Ctrl-C stops it."""
             pass
     except KeyboardInterrupt:
         pass
-    say("Stopping: saving data ...")
+    say("Stopping: compacting the journal into a snapshot ...")
     system.stop()
     say("Stopped.")
     return 0

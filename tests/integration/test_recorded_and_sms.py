@@ -50,6 +50,27 @@ def test_R8_4_phone_call_recorded_with_voice_summary_once(runner: Any, stack: An
     assert message.sender is not None and message.sender.value == "+8613800138000"
 
 
+def test_R1_1_a_recorded_call_opens_its_own_inquiry_unless_linked(runner: Any, stack: Any) -> None:
+    from inquiry_desk.model import Identity
+    from inquiry_desk.runtime import composition
+
+    number = f"+1206{uuid.uuid4().int % 10**7:07d}"
+    envelope = json.loads((FIXTURES / "aws_sms_sns.json").read_text())
+    inner = json.loads(envelope["Message"]) | {"inboundMessageId": str(uuid.uuid4()), "originationNumber": number}
+    boto3.client("sns", region_name="us-east-1").publish(
+        TopicArn=stack.outputs["InboundSmsTopicArn"], Message=json.dumps(inner)
+    )
+    customer = composition.repository().customer_for(Identity(kind="phone", value=number))
+    [sms] = composition.repository().customer_inquiries(customer)
+    call = {"channel": "phone", "contact": number, "customer_name": "张伟", "description": "电话: 换货"}
+    own = json.loads(_record(runner, call | {"reference": f"call-{uuid.uuid4()}"})["body"])["inquiry_id"]
+    assert own != sms.inquiry_id  # not silently joined to the SMS inquiry of the same number
+    opened = composition.repository().get(own)
+    assert opened is not None and opened.customer_name == "张伟" and opened.customer_id == customer
+    linked = _record(runner, call | {"reference": f"call-{uuid.uuid4()}", "link_to": sms.inquiry_id})
+    assert json.loads(linked["body"])["inquiry_id"] == sms.inquiry_id
+
+
 def test_in_store_visit_without_contact_and_bad_contact_is_400(runner: Any, stack: Any) -> None:
     ok = _record(runner, {"channel": "in_store", "description": "想看看新款耳机 (pre-sales)"})
     assert ok["statusCode"] == 201

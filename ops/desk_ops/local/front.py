@@ -20,6 +20,32 @@ import jwt
 
 from .routes import ApiRoute, find_route
 
+MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's REST payload limit, enforced before the body is read
+READ_TIMEOUT = 10.0  # seconds a client may stay silent while sending its request
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.message, self.reason = status, message, reason
+
+
+def forwarded_headers(headers: dict[str, str], peer: str) -> tuple[dict[str, str], str]:
+    """The headers API Gateway hands the integration, and the caller's source IP: the scheme the
+    caller used (kept when a TLS proxy in front already says https), X-Forwarded-For with the peer
+    appended, X-Forwarded-Port; Host as requested."""
+    out = {k: v for k, v in headers.items() if k.lower() not in ("x-forwarded-for", "x-forwarded-port")}
+    lower = {k.lower(): v for k, v in headers.items()}
+    chain = [ip.strip() for ip in lower.get("x-forwarded-for", "").split(",") if ip.strip()]
+    if "x-forwarded-proto" not in lower:
+        out["X-Forwarded-Proto"] = "http"
+    host = lower.get("host", "")
+    port = host.rpartition(":")[2] if ":" in host else ("443" if lower.get("x-forwarded-proto") == "https" else "80")
+    out["X-Forwarded-For"] = ", ".join([*chain, peer])
+    out["X-Forwarded-Port"] = port
+    source = chain[0] if chain and peer in ("127.0.0.1", "::1") else peer  # behind a local proxy
+    return out, source
+
 
 class TokenVerifier:
     def __init__(self, jwks_url: str, issuer: str, client_id: str) -> None:
@@ -49,6 +75,7 @@ def api_gateway_event(
     body: bytes,
     claims: dict[str, Any] | None,
     stage: str,
+    source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
     split = urlsplit(raw_path)
     query = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -76,7 +103,7 @@ def api_gateway_event(
             "stage": stage,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": headers.get("X-Forwarded-For", "127.0.0.1")},
+            "identity": {"sourceIp": source_ip},
             "authorizer": {"claims": claims} if claims else None,
             "domainName": headers.get("Host", "localhost"),
         },
@@ -96,16 +123,19 @@ class Front:
         routes: list[ApiRoute],
         stage: str = "v1",
         extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
+        durable: Callable[[], None] = lambda: None,
     ) -> None:
         front = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = READ_TIMEOUT  # a slow or lying client (short body) is cut off, not waited on
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet by default
                 pass
 
             def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None) -> None:
+                durable()  # an answer acknowledges only what survives a crash
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -117,9 +147,53 @@ class Front:
             def _json(self, status: int, payload: Any) -> None:
                 self._send(status, "application/json", json.dumps(payload).encode())
 
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
+            def _body(self) -> bytes:
+                """The request body, refused before reading when it is over the payload limit."""
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    return self._chunked()
+                declared = self.headers.get("Content-Length")
+                if declared is None:
+                    return b""
+                if not declared.strip().isdigit():
+                    raise _Refused(400, "Bad Request", f"invalid Content-Length {declared!r}")
+                length = int(declared)
+                if length > MAX_PAYLOAD:
+                    raise _Refused(413, "Request Too Long", f"body over {MAX_PAYLOAD} bytes")
                 body = self.rfile.read(length) if length else b""
+                if len(body) != length:
+                    raise _Refused(400, "Bad Request", "body shorter than its Content-Length")
+                return body
+
+            def _chunked(self) -> bytes:
+                body = b""
+                while True:
+                    line = self.rfile.readline(1024).split(b";")[0].strip()
+                    try:
+                        size = int(line, 16)
+                    except ValueError:
+                        raise _Refused(400, "Bad Request", "malformed chunked body") from None
+                    if len(body) + size > MAX_PAYLOAD:
+                        raise _Refused(413, "Request Too Long", f"body over {MAX_PAYLOAD} bytes")
+                    if size == 0:
+                        self.rfile.readline(1024)
+                        return body
+                    chunk = self.rfile.read(size)
+                    if len(chunk) != size:
+                        raise _Refused(400, "Bad Request", "chunked body cut short")
+                    body += chunk
+                    self.rfile.readline(1024)
+
+            def _handle(self) -> None:
+                try:
+                    body = self._body()
+                except _Refused as refused:
+                    self.close_connection = True
+                    self._json(refused.status, {"message": refused.message, "reason": refused.reason})
+                    return
+                except TimeoutError:
+                    self.close_connection = True
+                    self._json(408, {"message": "Request Timeout", "reason": "the body did not arrive in time"})
+                    return
                 path = urlsplit(self.path).path
                 found = static(path) if self.command == "GET" else None
                 if found is None and extra is not None:
@@ -148,8 +222,8 @@ class Front:
                         self._json(401, {"message": "Unauthorized", "reason": str(err)})
                         return
                     claims = {k: (" ".join(v) if isinstance(v, list) else v) for k, v in claims.items()}
-                headers = {k: v for k, v in self.headers.items()}
-                event = api_gateway_event(self.command, self.path, headers, body, claims, stage)
+                headers, source_ip = forwarded_headers(dict(self.headers.items()), self.client_address[0])
+                event = api_gateway_event(self.command, self.path, headers, body, claims, stage, source_ip)
                 try:
                     result = invoke(route.function, event)
                 except Exception as err:  # API Gateway answers 502 when the Lambda fails

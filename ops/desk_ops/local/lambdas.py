@@ -9,10 +9,8 @@ event source mappings alike.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import threading
-import traceback
 import uuid
 from dataclasses import dataclass
 from types import ModuleType
@@ -38,7 +36,6 @@ class LocalContext:
 
 
 _current = threading.local()
-_ONE_AT_A_TIME = threading.RLock()
 
 
 def current_function() -> str | None:
@@ -50,6 +47,7 @@ class LambdaRunner:
     def __init__(self) -> None:
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
+        self._environments: dict[str, threading.RLock] = {}
         self.invocations: dict[str, int] = {}
         self.errors: list[tuple[str, str]] = []
 
@@ -70,10 +68,12 @@ class LambdaRunner:
         """Call functions/<name>/app.py's lambda_handler with `event`; exceptions propagate."""
         handler = self.module(name).lambda_handler
         context = LocalContext(function_name=name, invoked_function_arn=function_arn, aws_request_id=str(uuid.uuid4()))
-        # One invocation at a time, as one Lambda execution environment runs one event at a time:
-        # the handlers' module state (the Event Handler's current event, the metrics buffer) is
-        # per environment, and here every function shares one process.
-        with _ONE_AT_A_TIME:
+        # One execution environment per function, running one event at a time as Lambda's does:
+        # a handler's module state (the Event Handler's current event, the metrics buffer) is per
+        # environment. Different functions run side by side, as they do on AWS.
+        with self._lock:
+            environment = self._environments.setdefault(name, threading.RLock())
+        with environment:
             self.invocations[name] = self.invocations.get(name, 0) + 1
             outer = current_function()
             _current.name = name
@@ -83,22 +83,6 @@ class LambdaRunner:
                 _current.name = outer
 
     def install_moto_hook(self) -> None:
-        from moto.awslambda.models import LambdaFunction
+        from .emulator_patches import run_lambdas_in_process
 
-        runner = self
-
-        def _invoke_lambda(fn: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-            name = (fn.environment_vars or {}).get("DESK_FUNCTION")
-            if not name:
-                return json.dumps({"errorMessage": f"{fn.function_name} is not a desk function"}), True, ""
-            payload = json.loads(event) if isinstance(event, (str, bytes)) else (event or {})
-            try:
-                result = runner.invoke(name, payload, fn.function_arn)
-                return json.dumps(result, default=str), False, ""
-            except Exception as err:  # reported back to the caller as a function error, as Lambda does
-                trace = traceback.format_exc()
-                runner.errors.append((name, trace))
-                body = {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": trace}
-                return json.dumps(body), True, trace
-
-        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+        run_lambdas_in_process(self.invoke, self.errors)

@@ -7,6 +7,7 @@ DESK_HTTP_PORT (8080), DESK_SMTP_PORT (2525), DESK_DATA_DIR (.desk-data), DESK_C
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -65,6 +66,9 @@ class LocalSystem:
         self._smtp: Any = None
         self.pump: Any = None
         self.endpoint = ""
+        self.state: Any = None
+        self.phases: dict[str, float] = {}
+        self.restored_in = 0.0
         self.ready = threading.Event()
 
     # --- start / stop ------------------------------------------------------------------------
@@ -86,8 +90,14 @@ class LocalSystem:
             AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
             MOTO_ACCOUNT_ID=ACCOUNT,
         )
+        from . import emulator_patches
+        from .persistence import DurableState
+
+        emulator_patches.apply_all()  # refuses a moto release the patches were not written for
+        self.state = DurableState(self.options.data_dir, ACCOUNT, REGION)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
+        self._moto._server.app = self.state.wrap(self._moto._server.app)
         host, port = self._moto.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
@@ -99,12 +109,16 @@ class LocalSystem:
 
         set_clock(self.clock.now)
         self.session = boto3.session.Session(region_name=REGION)
+        started = time.monotonic()
         self.stack = deploy(self.session, self.options.stack_name)
+        self.phases["deploy"] = time.monotonic() - started
         self._function_environment()
         self.runner.install_moto_hook()
         self._load_channels()
         self._demo_users()
         self._restore()
+        self.state.compactor = self._compact
+        self.state.start_recording()
         self._start_front()
         self._point_senders_at_sink()
         self._start_smtp()
@@ -119,8 +133,13 @@ class LocalSystem:
             self._smtp.stop()
         if self._front is not None:
             self._front.shutdown()
-        if self.stack is not None:
-            self._save()
+        if self.stack is not None and self.state is not None:
+            from .emulator_patches import drain_streams
+
+            with contextlib.suppress(TimeoutError):
+                drain_streams(timeout=20)
+            self._compact()
+            self.state.close()
         if self._moto is not None:
             self._moto.stop()
         from inquiry_desk.model import set_clock
@@ -130,9 +149,8 @@ class LocalSystem:
     def _configure_moto(self) -> None:
         import requests
 
-        from .harness import deliver_streams_asynchronously, serialise_moto_transactions
+        from .emulator_patches import deliver_streams_asynchronously
 
-        serialise_moto_transactions()
         deliver_streams_asynchronously()
 
         requests.post(
@@ -204,34 +222,41 @@ class LocalSystem:
         )
         return str(got["AuthenticationResult"]["IdToken"])
 
-    # --- persistence -----------------------------------------------------------------------
-    def _tables_dir(self) -> Path:
-        return self.options.data_dir / "tables"
-
-    def _save(self) -> None:
-        assert self.stack is not None
-        db = self.session.client("dynamodb")
-        self._tables_dir().mkdir(parents=True, exist_ok=True)
-        for key in PERSISTED_TABLES:
-            items: list[dict[str, Any]] = []
-            for page in db.get_paginator("scan").paginate(TableName=self.stack.outputs[key]):
-                items.extend(page["Items"])
-            target = self._tables_dir() / f"{key}.json"
-            tmp = target.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"items": items}))
-            tmp.replace(target)  # a crash mid-save never leaves half a file
-
+    # --- persistence (persistence.py: journal + snapshot) -----------------------------------
     def _restore(self) -> None:
+        """The snapshot and the journal back into the emulator, then one compact snapshot."""
         assert self.stack is not None
-        db: Any = self.session.client("dynamodb")
+        self.state.user_pool = self.stack.outputs[names.OUT_USER_POOL_ID]
+        started = time.monotonic()
+        loaded = self._restore_saved_tables()
+        self.state.restore()
+        self._compact()
+        for source in loaded:
+            source.rename(source.with_suffix(".json.loaded"))
+        self.restored_in = self.phases["restore"] = time.monotonic() - started
+
+    def _compact(self) -> None:
+        assert self.stack is not None
+        self.state.compact([self.stack.outputs[names.OUT_MAIL_BUCKET]], self.stack.outputs[names.OUT_SCHEDULE_GROUP])
+
+    def _restore_saved_tables(self) -> list[Path]:
+        """Data saved by earlier versions (tables/*.json, written on a clean stop): loaded once."""
+        from .emulator_patches import put_restored, table_writes
+
+        assert self.stack is not None
+        legacy = self.options.data_dir / "tables"
+        tables = self.state._tables()
+        loaded = []
         for key in PERSISTED_TABLES:
-            source = self._tables_dir() / f"{key}.json"
+            source = legacy / f"{key}.json"
             if not source.exists():
                 continue
-            items = json.loads(source.read_text())["items"]
-            for start in range(0, len(items), 25):
-                batch = [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]
-                db.batch_write_item(RequestItems={self.stack.outputs[key]: batch})
+            table = tables[self.stack.outputs[key]]
+            with table_writes():
+                for item in json.loads(source.read_text())["items"]:
+                    put_restored(table, item)
+            loaded.append(source)
+        return loaded
 
     # --- HTTP --------------------------------------------------------------------------------
     def _start_front(self) -> None:
@@ -273,6 +298,7 @@ class LocalSystem:
             static,
             routes_from_template(self.stack.template),
             extra=extra,
+            durable=self.state.sync,
         )
         thread = threading.Thread(target=self._front.serve_forever, name="desk-front", daemon=True)
         thread.start()
@@ -330,18 +356,9 @@ class LocalSystem:
             DESK_MAIL_FROM=os.environ.get("DESK_MAIL_FROM", "support@shop.example"),
         )
         self.session.client("ses").verify_email_identity(EmailAddress=os.environ["DESK_MAIL_FROM"])
-        from moto.ses.models import SESBackend
+        from .emulator_patches import record_sent_mail
 
-        original = getattr(SESBackend, "_desk_original_send_raw", SESBackend.send_raw_email)
-        sink = self.sink
-
-        def send_raw_email(backend: Any, source: str, destinations: list[str], raw_data: str) -> Any:
-            sent = original(backend, source, destinations, raw_data)
-            sink.record_email(source, destinations, raw_data)  # what the customer would receive
-            return sent
-
-        SESBackend._desk_original_send_raw = original  # type: ignore[attr-defined]
-        SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign,assignment]
+        record_sent_mail(self.sink.record_email)
 
     def _start_smtp(self) -> None:
         from .smtp import SmtpListener
@@ -361,6 +378,7 @@ class LocalSystem:
             self.stack.outputs[names.OUT_MAIL_BUCKET],
             lambda event: self.runner.invoke("intake_email", event, fn["FunctionArn"]),
             fn["FunctionArn"],
+            durable=self.state.sync,
         )
         self._smtp.start()
 
@@ -378,6 +396,12 @@ class LocalSystem:
 
         self.pump = Pump(self.session, self.clock.now, invoke, self.stack.outputs[names.OUT_SCHEDULE_GROUP])
         self.pump.start()
+
+    def startup_report(self) -> str:
+        done = self.state.replayed if self.state is not None else {"items": 0, "requests": 0}
+        return f"restored {done['items']} item images and {done['requests']} requests; " + ", ".join(
+            f"{k} {v:.1f} s" for k, v in self.phases.items()
+        )
 
     @property
     def smtp_port(self) -> int:

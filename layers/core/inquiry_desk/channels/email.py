@@ -307,9 +307,10 @@ def build_reply_email(
         msg["References"] = " ".join(chain[-MAX_THREAD_KEYS:])
     if auto_submitted:
         msg["Auto-Submitted"] = "auto-replied"
-    msg.set_content(body_text, charset="utf-8")
+    # SES relays 7-bit MIME: non-ASCII text goes base64 encoded, never as raw 8-bit bytes
+    msg.set_content(body_text, charset="utf-8", cte=None if body_text.isascii() else "base64")
     if body_html is not None:
-        msg.add_alternative(body_html, subtype="html", charset="utf-8")
+        msg.add_alternative(body_html, subtype="html", charset="utf-8", cte=None if body_html.isascii() else "base64")
     return msg
 
 

@@ -34,6 +34,8 @@ def recorded_message(
     metadata = {"recorded_by": actor}
     if fields.get("voice_summary"):
         metadata["voice_summary"] = str(fields["voice_summary"])
+    if fields.get("link_to"):
+        metadata["thread_token"] = f"INQ-{fields['link_to']}"  # the agent says it belongs there
     return InboundMessage(
         channel=Channel(fields["channel"]),
         channel_message_id=f"{actor}:{reference}",

@@ -110,7 +110,9 @@ class IntakeService:
                 joined = self._join(thread, customer_id or thread.customer_id, message, "thread")
                 if joined is not None:
                     return joined
-            if customer_id is not None and self._join_window > timedelta(0):
+            # a call or visit an agent records is its own inquiry unless the agent links it
+            recorded = "recorded_by" in message.metadata
+            if customer_id is not None and self._join_window > timedelta(0) and not recorded:
                 joined = self._join_open_inquiry(customer_id, message)
                 if joined is not None:
                     return joined

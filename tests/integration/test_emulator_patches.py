@@ -1,0 +1,243 @@
+"""The emulator's patches (ops/desk_ops/local/emulator_patches.py) and the durable local state
+(persistence.py), each on moto in-process. Each patch test fails on moto without the patch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from desk_ops.local import emulator_patches as patches
+from desk_ops.local.persistence import DurableState
+from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture
+def db(aws_env: None) -> Iterator[Any]:
+    patches.apply_all()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "GSI1PK", "GSI1SK")],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "GSI1",
+                    "KeySchema": [
+                        {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                        {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        yield client
+
+
+def _table() -> Table:
+    return dynamodb_backends[ACCOUNT][REGION].tables["t"]  # type: ignore[no-any-return]
+
+
+def _item(pk: str, sk: str, **extra: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}, **{k: {"S": v} for k, v in extra.items()}}
+
+
+def _fill(db: Any, partitions: int = 10, per: int = 10) -> None:
+    for p in range(partitions):
+        for i in range(per):
+            db.put_item(TableName="t", Item=_item(f"P{p}", f"S{i:03d}", GSI1PK=f"G{p % 3}", GSI1SK=f"{p}-{i:03d}"))
+
+
+def test_version_check_refuses_another_moto_release() -> None:
+    patches.check_version(patches.MOTO_VERSION)
+    with pytest.raises(patches.EmulatorVersionError, match="written for moto"):
+        patches.check_version("5.3.0")
+
+
+def test_a_transaction_never_copies_the_table(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(db)
+
+    def refuse(self: Table, memo: Any) -> Table:
+        raise AssertionError("the whole table was copied for a transaction")
+
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    db.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "t", "Item": _item("P0", "NEW")}},
+            {
+                "Update": {
+                    "TableName": "t",
+                    "Key": {"PK": {"S": "P1"}, "SK": {"S": "S000"}},
+                    "UpdateExpression": "SET x = :x",
+                    "ExpressionAttributeValues": {":x": {"S": "1"}},
+                }
+            },
+        ]
+    )
+    assert db.get_item(TableName="t", Key={"PK": {"S": "P1"}, "SK": {"S": "S000"}})["Item"]["x"] == {"S": "1"}
+
+
+def test_a_cancelled_transaction_changes_nothing(db: Any) -> None:
+    _fill(db, 2, 2)
+    with pytest.raises(db.exceptions.TransactionCanceledException):
+        db.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "t",
+                        "Key": {"PK": {"S": "P0"}, "SK": {"S": "S000"}},
+                        "UpdateExpression": "SET GSI1PK = :g",
+                        "ExpressionAttributeValues": {":g": {"S": "MOVED"}},
+                    }
+                },
+                {"Put": {"TableName": "t", "Item": _item("P9", "S9")}},
+                {
+                    "Put": {
+                        "TableName": "t",
+                        "Item": _item("P1", "S000"),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    assert db.get_item(TableName="t", Key={"PK": {"S": "P0"}, "SK": {"S": "S000"}})["Item"]["GSI1PK"] == {"S": "G0"}
+    assert "Item" not in db.get_item(TableName="t", Key={"PK": {"S": "P9"}, "SK": {"S": "S9"}})
+    moved = db.query(
+        TableName="t",
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :g",
+        ExpressionAttributeValues={":g": {"S": "MOVED"}},
+    )
+    assert moved["Items"] == []
+
+
+def test_stream_records_nobody_reads_are_not_kept(db: Any) -> None:
+    _fill(db, 5, 20)
+    assert _table().stream_shard is not None
+    assert _table().stream_shard.items == []  # moto keeps all 100 forever
+
+
+class _NoScan(defaultdict):  # type: ignore[type-arg]
+    def values(self) -> Any:
+        raise AssertionError("the whole table was read for one partition")
+
+
+def test_query_reads_the_partition_not_the_table(db: Any) -> None:
+    _fill(db)
+    table = _table()
+    table.items = _NoScan(dict, table.items)
+    got = db.query(
+        TableName="t",
+        KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
+        ExpressionAttributeValues={":p": {"S": "P3"}, ":s": {"S": "S00"}},
+        ScanIndexForward=False,
+    )
+    assert [i["SK"]["S"] for i in got["Items"]] == [f"S{i:03d}" for i in range(9, -1, -1)]
+
+
+def test_gsi_query_reads_its_partition_and_follows_every_write(db: Any) -> None:
+    _fill(db)
+
+    def gsi(value: str) -> list[str]:
+        got = db.query(
+            TableName="t",
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :g",
+            ExpressionAttributeValues={":g": {"S": value}},
+        )
+        return [i["GSI1SK"]["S"] for i in got["Items"]]
+
+    assert len(gsi("G0")) == 40  # partitions 0, 3, 6, 9: builds the index (one pass)
+    table = _table()
+    table.items = _NoScan(dict, table.items)
+    db.put_item(TableName="t", Item=_item("PX", "S1", GSI1PK="G0", GSI1SK="0-000A"))
+    db.update_item(
+        TableName="t",
+        Key={"PK": {"S": "P0"}, "SK": {"S": "S001"}},
+        UpdateExpression="SET GSI1PK = :g",
+        ExpressionAttributeValues={":g": {"S": "G1"}},
+    )
+    db.delete_item(TableName="t", Key={"PK": {"S": "P0"}, "SK": {"S": "S002"}})
+    got = gsi("G0")
+    assert len(got) == 39 and got[:3] == ["0-000", "0-000A", "0-003"]
+    assert "0-001" in gsi("G1")
+
+
+def test_moto_keeps_no_object_it_no_longer_needs(db: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    _fill(db, 3, 30)
+    for _ in range(20):
+        db.query(
+            TableName="t", KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "P1"}}
+        )  # each answer is a deep copy of 30 items
+    assert Item.instances_tracked == []  # moto: every Item ever made, copies included
+
+
+def test_physical_names_are_the_same_at_every_start() -> None:
+    import moto.cloudformation.parsing as parsing
+
+    patches.stable_physical_names()
+    first = parsing.generate_resource_name("AWS::S3::Bucket", "InquiryDesk", "MailBucket")
+    assert first == parsing.generate_resource_name("AWS::S3::Bucket", "InquiryDesk", "MailBucket")
+    assert first != parsing.generate_resource_name("AWS::S3::Bucket", "InquiryDesk", "OtherBucket")
+
+
+# --- durable state --------------------------------------------------------------------------
+def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_path: Path) -> None:
+    state = DurableState(tmp_path, ACCOUNT, REGION)
+    state.start_recording()
+    try:
+        _fill(db, 3, 3)
+        db.update_item(
+            TableName="t",
+            Key={"PK": {"S": "P0"}, "SK": {"S": "S000"}},
+            UpdateExpression="SET n = :n",
+            ExpressionAttributeValues={":n": {"N": "7"}},
+        )
+        db.delete_item(TableName="t", Key={"PK": {"S": "P0"}, "SK": {"S": "S001"}})
+        db.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": _item("T", "1")}}])
+        with pytest.raises(db.exceptions.TransactionCanceledException):
+            db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "t", "Item": _item("T", "2")}},
+                    {
+                        "Put": {
+                            "TableName": "t",
+                            "Item": _item("T", "1"),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        state.sync()
+        before = sorted(str(i) for i in db.scan(TableName="t")["Items"])
+    finally:
+        state.close()
+    # a crash while appending leaves a torn last line: that transaction never committed
+    with (tmp_path / "state" / "journal.jsonl").open("ab") as journal:
+        journal.write(b'{"k":"items","c":[{"t":"t","p":{"PK":{"S":"TORN"')
+    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
+        table.items.clear()
+    restored = DurableState(tmp_path, ACCOUNT, REGION)
+    restored.restore()
+    after = sorted(str(i) for i in db.scan(TableName="t")["Items"])
+    assert after == before and len(after) == 9
+    assert _table().stream_shard.items == []  # restoring makes no stream records
+    restored.compact([], "none")
+    assert (tmp_path / "state" / "journal.jsonl").stat().st_size == 0
+    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
+        table.items.clear()
+    DurableState(tmp_path, ACCOUNT, REGION).restore()
+    assert sorted(str(i) for i in db.scan(TableName="t")["Items"]) == before
+    restored.close()
