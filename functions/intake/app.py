@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -47,7 +48,14 @@ _REFUSED = {
 def chat_webhook() -> Any:
     raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
     chat.verify_chat(app.current_event.headers, raw, _config("chat"))
-    return json_response(202, {"inquiry_id": _record([chat.parse_chat(raw, utc_now())])[0]})
+    return json_response(202, {"inquiry_id": _record([chat.parse_chat(raw, _arrival())])[0]})
+
+
+def _arrival() -> datetime:
+    """When our front (API Gateway) received the request: every deadline starts here, never at a
+    time the sender or provider wrote in the message."""
+    epoch = app.current_event.request_context.request_time_epoch
+    return datetime.fromtimestamp(epoch / 1000, UTC) if epoch else utc_now()
 
 
 def _record(messages: list[InboundMessage]) -> list[str]:
@@ -96,7 +104,7 @@ def wechat_message() -> Any:
     envelope = wechat.verify_wechat(
         query, raw_body(app.current_event.raw_event, settings().max_body_bytes), config, utc_now()
     )
-    message = wechat.parse_wechat(envelope.xml, utc_now())
+    message = wechat.parse_wechat(envelope.xml, _arrival())
     if message is None:
         return _text("success")  # events that are not inquiries (unsubscribe, location reports)
     if message.metadata.get("event") == "subscribe":
@@ -132,7 +140,7 @@ def meta_verify() -> Any:
 def meta_message() -> Any:
     raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
     meta.verify_meta(app.current_event.headers, raw, _config("meta"))
-    return json_response(200, {"inquiry_ids": _record(meta.parse_meta(raw, utc_now()))})
+    return json_response(200, {"inquiry_ids": _record(meta.parse_meta(raw, _arrival()))})
 
 
 def _requested_url() -> str:
@@ -157,7 +165,7 @@ def _requested_url() -> str:
 def twilio_message() -> Any:
     raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
     twilio.verify_twilio(app.current_event.headers, _requested_url(), raw, _config("twilio"))
-    _record([twilio.parse_twilio_sms(raw, utc_now())])
+    _record([twilio.parse_twilio_sms(raw, _arrival())])
     return _text(twilio.build_twiml_reply(None), "application/xml")
 
 
@@ -170,7 +178,7 @@ def twilio_message() -> Any:
 def marketplace_message() -> Any:
     raw = raw_body(app.current_event.raw_event, settings().max_body_bytes)
     marketplace.verify_marketplace(app.current_event.headers, raw, _config("marketplace"), utc_now())
-    ids = _record([marketplace.parse_marketplace(raw, utc_now())])
+    ids = _record([marketplace.parse_marketplace(raw, _arrival())])
     return json_response(202, {"inquiry_id": ids[0]})
 
 

@@ -21,9 +21,9 @@ from inquiry_desk.channels._common import (
     build_message,
     hmac_hex,
     load_json_object,
-    received_time,
     require_sha256_header,
     same,
+    sent_time,
 )
 from inquiry_desk.channels.config import ChatConfig
 from inquiry_desk.channels.limits import ensure_within_limit
@@ -99,7 +99,8 @@ def parse_chat(raw_body: bytes, now: datetime | None = None) -> InboundMessage:
         channel_message_id=body.message_id,
         sender=Identity(kind=identity.CHAT_CUSTOMER, value=body.customer_id),
         text=body.text,
-        received_at=received_time(body.sent_at, now),
+        received_at=now,
+        sent_at=sent_time(body.sent_at),
         name=body.name,
         contact=body.contact,
         order_number=body.order_number,

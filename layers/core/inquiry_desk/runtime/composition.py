@@ -59,6 +59,7 @@ def intake_service() -> IntakeService:
         planner=planner(),
         detect_language=_detect_language,
         identities=_strong_identities,
+        sender_clock_tolerance=p.arrival.sender_clock_tolerance.to_timedelta(),
     )
 
 
