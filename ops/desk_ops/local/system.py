@@ -134,6 +134,7 @@ class LocalSystem:
 
         serialise_moto_transactions()
         deliver_streams_asynchronously()
+        self._scale_step_function_waits()  # DESK_CLOCK_SPEED scales Step Functions waits too
 
         requests.post(
             f"{self.endpoint}/moto-api/config",

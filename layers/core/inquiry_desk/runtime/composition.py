@@ -157,7 +157,9 @@ def enforcer(own_arn: str) -> Any:
     from inquiry_desk.adapters.aws import client
     from inquiry_desk.adapters.scheduler import SchedulerTimers
     from inquiry_desk.adapters.sns import SnsNotifier
+    from inquiry_desk.adapters.sqs import QueueTimers
     from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
+    from inquiry_desk.adapters.timers import DeadlineTimers
     from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
     from inquiry_desk.model import utc_now
 
@@ -169,6 +171,7 @@ def enforcer(own_arn: str) -> Any:
             ("SCHEDULER_ROLE_ARN", s.scheduler_role_arn),
             ("ESCALATION_STATE_MACHINE_ARN", s.escalation_state_machine_arn),
             ("NOTIFICATIONS_TOPIC_ARN", s.notifications_topic_arn),
+            ("TIMER_QUEUE_URL", s.timer_queue_url),
         )
         if not v
     ]
@@ -177,7 +180,10 @@ def enforcer(own_arn: str) -> Any:
     return DeadlineEnforcer(
         repository(),
         policy(),
-        SchedulerTimers(client("scheduler"), str(s.schedule_group), own_arn, str(s.scheduler_role_arn)),
+        DeadlineTimers(
+            QueueTimers(client("sqs"), str(s.timer_queue_url)),
+            SchedulerTimers(client("scheduler"), str(s.schedule_group), own_arn, str(s.scheduler_role_arn)),
+        ),
         SnsNotifier(client("sns"), str(s.notifications_topic_arn)),
         StepFunctionsLadders(client("stepfunctions"), str(s.escalation_state_machine_arn)),
         inquiry_service(),
@@ -188,3 +194,10 @@ def enforcer(own_arn: str) -> Any:
 def teams() -> list[str]:
     """Every team the policy routes to (the reconciler walks their queues)."""
     return sorted({c.team for c in policy().categories.values()})
+
+
+def inquiry_from_image(image: dict[str, Any]) -> Any:
+    """An inquiry from a stream record's image (DynamoDB JSON), e.g. the state before a change."""
+    from inquiry_desk.adapters.dynamo import inquiry_from_item
+
+    return inquiry_from_item(image)

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     schedule_group: str | None = Field(default=None, alias="SCHEDULE_GROUP")
     scheduler_role_arn: str | None = Field(default=None, alias="SCHEDULER_ROLE_ARN")
     escalation_state_machine_arn: str | None = Field(default=None, alias="ESCALATION_STATE_MACHINE_ARN")
+    timer_queue_url: str | None = Field(default=None, alias="TIMER_QUEUE_URL")
     mail_bucket: str | None = Field(default=None, alias="MAIL_BUCKET")
     mail_prefix: str = Field(default="inbound/", alias="MAIL_PREFIX")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
