@@ -137,7 +137,9 @@ def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(
     assert runner.invoke("console_api", event)["statusCode"] == 200
 
     _wait_for(lambda: _execution(name).get("status") == "SUCCEEDED")
-    assert [e.data["action"] for e in escalations()] == ["notify_owner"]  # no reassignment after handling
+    # no reassignment after handling; the timeline says where and why the ladder stopped
+    assert [e.data["action"] for e in escalations()] == ["notify_owner", "stopped"]
+    assert "acknowledge was met" in escalations()[-1].data["why"]
     breaches = [
         e
         for e in _timeline(inquiry_id).events
@@ -205,3 +207,52 @@ def test_R2_6_progress_notice_goes_to_the_customer_through_the_outbox(
     assert [e.type.value for e in after.events].count("progress_notified") == 1
     again = runner.invoke("sla_timer", spec)
     assert again["verdict"] == "nothing"  # told once; breaches recorded once
+
+
+def _act(runner: Any, inquiry_id: str, body: bytes, agent: str = "agent-1") -> None:
+    event = api_gateway_event(
+        "POST",
+        f"/api/inquiries/{inquiry_id}/actions",
+        {"Content-Type": "application/json"},
+        body,
+        {"cognito:username": agent},
+        "v1",
+    )
+    result = runner.invoke("console_api", event)
+    assert result["statusCode"] == 200, result["body"]
+
+
+def test_R3_2_two_breaches_two_ladders_acknowledging_stops_the_first_replying_the_second(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    received = clock[0]
+    inquiry_id = _open(runner, "退货 return the kettle", received)
+    clock[0] = received + timedelta(minutes=16)  # acknowledge (30 s) and first reply (15 min) both missed
+    fired = runner.invoke("sla_timer", _timer(inquiry_id, "acknowledge", received + timedelta(seconds=30)))
+    assert {a["kind"] for a in fired["acted"] if a["verdict"] == "breach"} >= {"acknowledge", "first_reply"}
+
+    def steps(kind: str) -> list[Any]:
+        return [e for e in _timeline(inquiry_id).events if e.type.value == "escalated" and e.data.get("kind") == kind]
+
+    _wait_for(lambda: len(steps("acknowledge")) >= 1 and len(steps("first_reply")) >= 1)
+    _act(runner, inquiry_id, b'{"action": "acknowledge"}')  # agent-1 takes it, after both breaches
+    _wait_for(lambda: _execution(f"{inquiry_id}-acknowledge-e1").get("status") == "SUCCEEDED")
+    assert [e.data["action"] for e in steps("acknowledge")] == ["notify_owner", "stopped"]
+    # the first-reply ladder goes on, but never takes the inquiry from the agent who acted
+    _wait_for(lambda: len(steps("first_reply")) >= 2)
+    kept = steps("first_reply")[1]
+    assert kept.data["action"] == "keep_owner" and kept.data["kept_by"] == "agent-1"
+    assert kept.data["step"] == 2 and "first_reply" in kept.data["why"]
+    assert _timeline(inquiry_id).inquiry.owner == "agent-1"
+    _act(runner, inquiry_id, b'{"action": "reply", "text": "a new kettle is on its way"}')
+    _wait_for(lambda: _execution(f"{inquiry_id}-first_reply-e1").get("status") == "SUCCEEDED")
+    assert [e.data["action"] for e in steps("first_reply")] == ["notify_owner", "keep_owner", "stopped"]
+    for kind in ("acknowledge", "first_reply"):  # one ladder per breached deadline
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        runs = [
+            e
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+            if e["name"].startswith(f"{inquiry_id}-{kind}")
+        ]
+        assert len(runs) == 1

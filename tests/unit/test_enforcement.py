@@ -136,3 +136,29 @@ def test_R3_1_ladder_stops_as_soon_as_the_deadline_is_met() -> None:
     acked = [*EVENTS, _event(4, EventType.ACKNOWLEDGED, T0 + timedelta(minutes=3))]
     got = escalation_step(POLICY, _inquiry(status=Status.ACKNOWLEDGED), acked, "acknowledge", 1, "standard", 2)
     assert got.done and got.action is None and "met" in got.reason
+
+
+def _breached(kind: str = "acknowledge") -> list[InquiryEvent]:
+    return [*EVENTS, _event(4, EventType.DEADLINE_BREACHED, T0 + timedelta(minutes=1), kind=kind, episode=1)]
+
+
+def test_R3_2_reassignment_never_takes_the_inquiry_from_an_agent_who_acted_since_the_breach() -> None:
+    acted = [
+        *_breached("first_reply"),
+        InquiryEvent(
+            inquiry_id="QTEST", seq=5, type=EventType.ACKNOWLEDGED, at=T0 + timedelta(minutes=2), actor="agent-7"
+        ),
+    ]
+    inquiry = _inquiry(status=Status.ACKNOWLEDGED, owner="agent-7")
+    got = escalation_step(POLICY, inquiry, acted, "first_reply", 1, "standard", 2)  # step 2: reassign
+    assert got.action == "keep_owner" and got.extra["kept_by"] == "agent-7"
+    assert "first_reply" in got.reason and "step 2" in got.reason
+    # nobody acted: the supervisor takes it
+    untouched = escalation_step(POLICY, _inquiry(), _breached("first_reply"), "first_reply", 1, "standard", 2)
+    assert untouched.action == "reassign_to_supervisor"
+
+
+def test_every_ladder_step_says_which_deadline_which_step_and_why() -> None:
+    got = escalation_step(POLICY, _inquiry(), _breached(), "acknowledge", 1, "standard", 1)
+    assert got.action == "notify_owner"
+    assert "acknowledge" in got.reason and "step 1 of 3" in got.reason and "not met" in got.reason

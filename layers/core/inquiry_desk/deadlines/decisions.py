@@ -144,6 +144,44 @@ def decide(
     return Decision(Verdict.BREACH, f"{kind} was due at {deadline.due.isoformat()} ({deadline.why})", deadline, ladder)
 
 
+# Whoever is not the system or the customer is an agent: their action since a breach means the
+# inquiry is being handled, and a reassignment must not take it from them.
+SYSTEM_ACTORS = frozenset({"system", "sla", "dispatcher"})
+AGENT_ACTIONS = frozenset(
+    {
+        EventType.ACKNOWLEDGED,
+        EventType.REPLIED,
+        EventType.ASSIGNED,
+        EventType.STATUS_CHANGED,
+        EventType.WAITING_ON_CUSTOMER,
+        EventType.NOTE,
+    }
+)
+
+
+def breached_at(events: Iterable[InquiryEvent], kind: str, episode: int) -> datetime | None:
+    return next(
+        (
+            e.at
+            for e in events
+            if e.type is EventType.DEADLINE_BREACHED
+            and e.data.get("kind") == kind
+            and int(e.data.get("episode", 0)) == episode
+        ),
+        None,
+    )
+
+
+def agent_action_since(inquiry: Inquiry, events: Iterable[InquiryEvent], since: datetime) -> InquiryEvent | None:
+    """The latest action an agent took on the inquiry at or after `since` (None: nobody acted)."""
+    acted = [
+        e
+        for e in events
+        if e.at >= since and e.type in AGENT_ACTIONS and e.actor not in SYSTEM_ACTORS and e.actor != inquiry.customer_id
+    ]
+    return acted[-1] if acted else None
+
+
 def escalation_step(
     policy: SlaPolicy,
     inquiry: Inquiry,
@@ -153,21 +191,38 @@ def escalation_step(
     ladder: str,
     step: int,
 ) -> EscalationStep:
-    """Step `step` of the ladder: stop as soon as the inquiry is handled, else act and wait.
+    """Step `step` of the ladder: stop as soon as its own deadline is met, else act and wait.
 
     Step 0 is the start: it only schedules step 1 after the first step's wait. Step n performs
-    the n-th step's action, then schedules the next one after that step's own wait.
+    the n-th step's action, then schedules the next one after that step's own wait. Every
+    outcome carries its reason (which deadline, which step, why) for the timeline.
     """
-    if not inquiry.is_open:
-        return EscalationStep(True, f"inquiry is {inquiry.status.value}")
-    if episode != inquiry.episode:
-        return EscalationStep(True, "a newer episode started")
-    deadline = _find(_deadlines(policy, inquiry, events), kind, episode)
-    if deadline is None or deadline.met_at is not None:
-        return EscalationStep(True, f"{kind} was met" if deadline else f"no {kind} deadline any more")
     steps = policy.escalation_ladders.get(ladder, [])
+    where = f"{kind} ladder '{ladder}' step {step} of {len(steps)}"
+    if not inquiry.is_open:
+        return EscalationStep(True, f"{where}: stopped, the inquiry is {inquiry.status.value}", next_step=step)
+    if episode != inquiry.episode:
+        return EscalationStep(True, f"{where}: stopped, a newer episode started", next_step=step)
+    deadline = _find(_deadlines(policy, inquiry, events), kind, episode)
+    if deadline is None:
+        return EscalationStep(True, f"{where}: stopped, the policy sets no {kind} deadline any more", next_step=step)
+    if deadline.met_at is not None:
+        met = f"{kind} was met at {deadline.met_at.isoformat()} by {deadline.met_by}"
+        return EscalationStep(True, f"{where}: stopped, {met}", next_step=step)
     action = steps[step - 1].action if 0 < step <= len(steps) else None
+    why = f"{where}: {kind} was due at {deadline.due.isoformat()} and is still not met"
+    extra: dict[str, Any] = {}
+    if action == "reassign_to_supervisor":
+        since = breached_at(events, kind, episode)
+        acted = agent_action_since(inquiry, events, since) if since is not None else None
+        if acted is not None:
+            extra = {
+                "skipped": "reassign_to_supervisor",
+                "kept_by": acted.actor,
+                "why_kept": f"{acted.actor} {acted.type.value} at {acted.at.isoformat()}, after the breach",
+            }
+            action = "keep_owner"
     if step >= len(steps):
-        return EscalationStep(True, "ladder finished", action=action, next_step=step)
+        return EscalationStep(True, f"{why}; ladder finished", action=action, next_step=step, extra=extra)
     wait = int(steps[step].wait.to_timedelta().total_seconds())
-    return EscalationStep(False, f"step {step + 1} of {len(steps)} in {wait} s", action, step + 1, wait)
+    return EscalationStep(False, f"{why}; next step in {wait} s", action, step + 1, wait, extra)

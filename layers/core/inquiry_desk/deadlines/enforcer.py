@@ -127,7 +127,16 @@ class DeadlineEnforcer:
             self._policy, timeline.inquiry, timeline.events, state.kind, state.episode, state.ladder, state.step
         )
         if result.action:
-            self._act(timeline.inquiry, result.action, state.kind, state.episode, state.step)
+            self._act(timeline.inquiry, result.action, state, result)
+        elif result.done and state.step > 0:
+            # the ladder stops here: say so, with the reason (e.g. the deadline was met, by whom)
+            self._inquiries.record(
+                state.inquiry_id,
+                self._now(),
+                SYSTEM,
+                EventType.ESCALATED,
+                self._step_data(state, "stopped", result),
+            )
         return state.model_copy(
             update={
                 "step": result.next_step,
@@ -148,22 +157,39 @@ class DeadlineEnforcer:
                 fired += len(self._act_on_due(timeline, now).get("acted", []))
         return {"fired": fired}
 
-    def _act(self, inquiry: Inquiry, action: str, kind: str, episode: int, step: int) -> None:
-        now = self._now()
-        data = {"action": action, "kind": kind, "episode": episode, "step": step}
+    @staticmethod
+    def _step_data(state: LadderState, action: str, result: enforcement.EscalationStep) -> dict[str, Any]:
+        """What the timeline says of a ladder step: which deadline, which ladder and step, why."""
+        return {
+            "action": action,
+            "kind": state.kind,
+            "episode": state.episode,
+            "ladder": state.ladder,
+            "step": state.step,
+            "why": result.reason,
+            **result.extra,
+        }
+
+    def _act(self, inquiry: Inquiry, action: str, state: LadderState, result: enforcement.EscalationStep) -> None:
+        now, kind = self._now(), state.kind
+        data = self._step_data(state, action, result)
         if action == "reassign_to_supervisor":
             owner = f"supervisors:{inquiry.team or 'unassigned'}"
-            self._notify(inquiry, "escalation", f"{kind} overdue: reassigned", action, audience="supervisor")
+            self._notify(inquiry, "escalation", f"{kind} overdue: reassigned", result.reason, audience="supervisor")
             self._inquiries.record(
                 inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, {**data, "owner": owner}, changes={"owner": owner}
             )
+            return
+        if action == "keep_owner":  # an agent acted since the breach: they keep it; the supervisor hears
+            self._notify(inquiry, "escalation", f"{kind} overdue: owner kept", data["why_kept"], audience="supervisor")
+            self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
             return
         if action == "notify_customer_progress":
             self._tell_customer_progress(inquiry, {**data, "kind": "progress_notice"}, now)
             self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
             return
         audience = "manager" if action == "notify_manager" else "owner"
-        self._notify(inquiry, "escalation", f"{kind} overdue", action, audience=audience)
+        self._notify(inquiry, "escalation", f"{kind} overdue", result.reason, audience=audience)
         self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
 
     def _tell_customer_progress(self, inquiry: Inquiry, mark: dict[str, Any], now: datetime) -> None:
