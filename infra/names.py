@@ -48,7 +48,7 @@ class FunctionSpec:
 INTAKE = FunctionSpec("intake", "Channel webhooks: verify, parse, record each message once")
 INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep attachments, record once", timeout_s=30)
 INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
-SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
+SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: arm each inquiry's timer, warn, breach, escalate", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 

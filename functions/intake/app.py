@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,10 +46,17 @@ def _signed_request() -> SignedRequest:
     return SignedRequest(
         headers=event.headers or {},
         raw=raw_body(event.raw_event, composition.max_body_bytes()),
-        received_at=utc_now(),
+        received_at=_arrival(),
         url=_requested_url(),
         query=_query(),
     )
+
+
+def _arrival() -> datetime:
+    """When our front (API Gateway) received the request: every deadline starts here, never at a
+    time the sender or provider wrote in the message."""
+    epoch = app.current_event.request_context.request_time_epoch
+    return datetime.fromtimestamp(epoch / 1000, UTC) if epoch else utc_now()
 
 
 def _receive_webhook(name: str) -> list[str]:

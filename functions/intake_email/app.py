@@ -26,7 +26,7 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
     results = []
     for record in event.Records:
         mail_id = record.ses.mail.messageId
-        parsed = parse_email(store.raw(mail_id))
+        parsed = parse_email(store.raw(mail_id), record.ses.mail.timestamp)  # SES received it then
         if parsed.automated:
             logger.info("automated mail not opened as an inquiry", extra={"mail": mail_id, "why": parsed.automated})
             metrics.add_metric(name="AutomatedMailIgnored", unit="Count", value=1)

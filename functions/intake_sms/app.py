@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
@@ -13,6 +14,14 @@ from inquiry_desk.runtime.observability import logger, metrics
 from inquiry_desk.runtime.settings import IntakeSettings, load
 
 
+def _arrival(timestamp: str | None) -> datetime:
+    """When SNS received the text (its publish time): every deadline starts here."""
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")) if timestamp else utc_now()
+    except ValueError:
+        return utc_now()
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @event_source(data_class=SNSEvent)  # the message itself is validated by the codec (parse_aws_sms)
@@ -21,7 +30,7 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     composition.bind_context(context)
     ids = []
     for record in event.records:
-        result = composition.receive(parse_aws_sms(record.sns.message, utc_now()))
+        result = composition.receive(parse_aws_sms(record.sns.message, _arrival(record.sns.timestamp)))
         metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
         ids.append(result.inquiry_id)
     return {"inquiry_ids": ids}

@@ -1,9 +1,10 @@
-"""Deadline enforcement. Four triggers, one domain service:
+"""Deadline enforcement: one function, five triggers, each a typed contract (deadlines.contracts):
 
-- the table's stream (an inquiry changed): re-plan its schedules (powertools Batch, partial failures);
-- a Scheduler timer fired: `{"timer": {...}}` -> warn, tell the customer of progress, or breach;
-- the escalation state machine: `{"escalation": {...}}` -> one ladder step, returns the next state;
-- the reconciler rule: `{"reconcile": true}` -> fire every overdue deadline whose timer was lost.
+- the table's stream (an inquiry changed): arm its one timer at its next due instant;
+- the timer queue (SQS message timers, second precision): warn, tell the customer, or breach;
+- a Scheduler timer (instants more than 15 minutes away): hands over to the queue near the instant;
+- the escalation state machine: one ladder step, returns the next state;
+- the reconciler rule: act on every overdue deadline whose timer was lost.
 """
 
 from __future__ import annotations
@@ -12,12 +13,24 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from inquiry_desk.deadlines.contracts import (
+    EscalationStep,
+    QueueBatch,
+    Reconcile,
+    ScheduledEvent,
+    StreamBatch,
+    TimerFired,
+    TimerSpec,
+    sla_timer_event,
+)
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.observability import logger, metrics
 from inquiry_desk.runtime.settings import SlaTimerSettings, load
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+stream = BatchProcessor(event_type=EventType.DynamoDBStreams)
+queue = BatchProcessor(event_type=EventType.SQS)
 
 
 def _plan(record: DynamoDBRecord) -> None:
@@ -25,8 +38,21 @@ def _plan(record: DynamoDBRecord) -> None:
     pk, sk = str(keys.get("PK", "")), str(keys.get("SK", ""))
     if not (pk.startswith("INQ#") and sk == "META"):
         return  # only the inquiry record carries what deadlines depend on
-    changes = _enforcer.plan(pk.removeprefix("INQ#"))
-    metrics.add_metric(name="SchedulesChanged", unit="Count", value=sum(changes.values()))
+    raw = record.raw_event.get("dynamodb", {}).get("OldImage")
+    previous = composition.inquiry_from_image(raw) if raw else None
+    changes = _enforcer.plan(pk.removeprefix("INQ#"), previous)
+    metrics.add_metric(name="TimerRequests", unit="Count", value=changes["requests"])
+
+
+def _fire(timer: TimerSpec) -> dict[str, Any]:
+    result: dict[str, Any] = _enforcer.fire(timer)
+    logger.info("timer fired", extra={"timer": timer.model_dump(mode="json"), **result})
+    metrics.add_metric(name=f"Timer_{result['verdict']}", unit="Count", value=1)
+    return result
+
+
+def _fire_queued(record: SQSRecord) -> None:
+    _fire(TimerFired.model_validate_json(record.body).timer)
 
 
 _enforcer: Any = None
@@ -39,18 +65,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     load(SlaTimerSettings)  # cold start: a missing variable fails here, named
     if _enforcer is None:
         _enforcer = composition.enforcer(context.invoked_function_arn)
-    if "Records" in event:
-        return dict(process_partial_response(event=event, record_handler=_plan, processor=processor, context=context))
-    if "timer" in event:
-        t = event["timer"]
-        result: dict[str, Any] = _enforcer.fire(t["inquiry_id"], t["kind"], int(t["episode"]), t["phase"])
-        logger.info("timer fired", extra={"timer": t, **result})
-        metrics.add_metric(name=f"Timer_{result['verdict']}", unit="Count", value=1)
-        return result
-    if "escalation" in event:
-        state: dict[str, Any] = _enforcer.escalate(event["escalation"])
-        logger.info("escalation step", extra=state)
-        return state
-    if event.get("reconcile") or event.get("detail-type") == "Scheduled Event":
-        return dict(_enforcer.reconcile(composition.teams()))
-    raise ValueError(f"sla_timer does not know this event: {sorted(event)}")
+    parsed = sla_timer_event.validate_python(event)  # a malformed event fails here, named
+    if isinstance(parsed, StreamBatch):
+        return dict(process_partial_response(event=event, record_handler=_plan, processor=stream, context=context))
+    if isinstance(parsed, QueueBatch):
+        fired = process_partial_response(event=event, record_handler=_fire_queued, processor=queue, context=context)
+        return dict(fired)
+    if isinstance(parsed, TimerFired):
+        return _fire(parsed.timer)
+    if isinstance(parsed, EscalationStep):
+        state = _enforcer.escalate(parsed.escalation)
+        logger.info("escalation step", extra=state.model_dump(mode="json"))
+        return dict(state.model_dump(mode="json"))
+    assert isinstance(parsed, (Reconcile, ScheduledEvent))
+    return dict(_enforcer.reconcile(composition.teams()))

@@ -1,5 +1,6 @@
-"""Deadline enforcement: the Scheduler group and its role, the escalation ladder state machine,
-the stream trigger that re-plans schedules, and the reconciler rule."""
+"""Deadline enforcement: the timer queue (SQS message timers, second precision, the last 15 minutes
+of every instant), the Scheduler group and its role (instants further away), the escalation
+ladder state machine, the stream trigger that arms each inquiry's one timer, and the reconciler."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -29,6 +31,23 @@ class Deadlines(Construct):
             assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
             description="EventBridge Scheduler invokes sla_timer when a deadline timer is due",
         )
+        self.timer_dead_letters = sqs.Queue(
+            self,
+            "TimerDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        # Message timers (DelaySeconds <= 900) delivered to sla_timer by an event source mapping.
+        self.timer_queue = sqs.Queue(
+            self,
+            "Timers",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(6 * 60),  # >= 6 x the function timeout, as Lambda advises
+            retention_period=Duration.days(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.timer_dead_letters),
+        )
         # A fixed name, so sla_timer can be told the ARN without a reference cycle
         # (the state machine invokes sla_timer; sla_timer starts the state machine).
         self.state_machine_name = f"{stack.stack_name}-escalation"
@@ -44,6 +63,7 @@ class Deadlines(Construct):
             Env.SCHEDULE_GROUP: self.group.name or "",
             Env.SCHEDULER_ROLE_ARN: self.scheduler_role.role_arn,
             Env.ESCALATION_STATE_MACHINE_ARN: self.state_machine_arn,
+            Env.TIMER_QUEUE_URL: self.timer_queue.queue_url,
         }
 
     def wire(self, timer: lambda_.Function, role: iam.Role, table: ddb.Table) -> None:
@@ -51,19 +71,21 @@ class Deadlines(Construct):
         timer.grant_invoke(self.scheduler_role)
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "scheduler:CreateSchedule",
-                    "scheduler:UpdateSchedule",
-                    "scheduler:DeleteSchedule",
-                    "scheduler:GetSchedule",
-                    "scheduler:ListSchedules",
-                ],
+                actions=["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
                 resources=[
                     stack.format_arn(service="scheduler", resource="schedule", resource_name=f"{self.group.name}/*")
                 ],
             )
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["scheduler:ListSchedules"], resources=["*"]))
+        self.timer_queue.grant_send_messages(timer)
+        timer.add_event_source(
+            sources.SqsEventSource(
+                self.timer_queue,
+                batch_size=10,
+                max_batching_window=Duration.seconds(0),  # a timer is delivered as soon as it is due
+                report_batch_item_failures=True,
+            )
+        )
         role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn]))
         role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.state_machine_arn]))
 
@@ -112,7 +134,7 @@ class Deadlines(Construct):
             Acknowledgment(
                 id=f"{ack}[Resource::arn:<AWS::Partition>:scheduler:{_shown(stack.region, 'AWS::Region')}:"
                 f"{_shown(stack.account, 'AWS::AccountId')}:schedule/{self.group.name}/*]",
-                reason="sla_timer manages the one-time schedules of its own group only (one per pending deadline).",
+                reason="sla_timer manages the one-time schedules of its own group only (one per open inquiry).",
             ),
         )
 

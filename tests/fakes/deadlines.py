@@ -4,43 +4,44 @@ ports of `deadlines.enforcer`, behaving as `adapters.scheduler`, `adapters.sns` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inquiry_desk.deadlines.decisions import Timer
+from inquiry_desk.deadlines.contracts import TimerSpec
 
 
 class FakeTimers:
-    """One schedule per timer name; `sync` makes an inquiry's schedules exactly `timers` and
-    counts as SchedulerTimers does (created, moved: an existing name updated, deleted)."""
+    """The one armed timer per inquiry (port `Timers`), as `adapters.timers.DeadlineTimers` keeps
+    it: `arm` replaces the inquiry's timer (None disarms) and counts the requests it took: nothing
+    when the instant is unchanged, one to arm or disarm, two to move (delete + create)."""
 
     def __init__(self) -> None:
-        self.schedules: dict[str, Timer] = {}
+        self.armed: dict[str, TimerSpec] = {}
+        self.requests = 0
 
-    def sync(self, inquiry_id: str, timers: Sequence[Timer]) -> dict[str, int]:
-        existing = {name for name in self.schedules if name.startswith(f"{inquiry_id}-")}
-        created = moved = 0
-        for timer in timers:
-            if timer.name in existing or timer.name in self.schedules:
-                moved += 1
-            else:
-                created += 1
-            self.schedules[timer.name] = timer
-        stale = existing - {t.name for t in timers}
-        for name in stale:
-            del self.schedules[name]
-        return {"created": created, "moved": moved, "deleted": len(stale)}
+    def arm(self, inquiry_id: str, timer: TimerSpec | None, now: datetime, replacing: TimerSpec | None) -> int:
+        current = self.armed.get(inquiry_id)
+        if timer is not None and timer.same_instant(current):
+            return 0
+        used = 0
+        if current is not None:
+            del self.armed[inquiry_id]
+            used += 1
+        if timer is not None:
+            self.armed[inquiry_id] = timer
+            used += 1
+        self.requests += used
+        return used
 
-    def of(self, inquiry_id: str) -> dict[str, Timer]:
-        return {n: t for n, t in self.schedules.items() if n.startswith(f"{inquiry_id}-")}
+    def of(self, inquiry_id: str) -> TimerSpec | None:
+        return self.armed.get(inquiry_id)
 
-    def due(self, now: datetime) -> list[Timer]:
-        """The schedules that have fired by `now` (Scheduler then deletes them: ActionAfterCompletion)."""
-        fired = sorted((t for t in self.schedules.values() if t.at <= now), key=lambda t: (t.at, t.name))
+    def due(self, now: datetime) -> list[TimerSpec]:
+        """The timers that have fired by `now` (each fires once, then it is gone)."""
+        fired = sorted((t for t in self.armed.values() if t.at <= now), key=lambda t: (t.at, t.inquiry_id))
         for timer in fired:
-            del self.schedules[timer.name]
+            del self.armed[timer.inquiry_id]
         return fired
 
 

@@ -58,20 +58,21 @@ def test_R1_3_new_identity_is_linked_and_the_link_is_explained(runner: Any, stac
     from inquiry_desk.runtime import composition
 
     member = f"VIP-{uuid.uuid4().hex[:8]}"
-    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
     body, headers = signed_chat(
         {
             "message_id": f"m-{uuid.uuid4()}",
             "customer_id": f"web-{uuid.uuid4()}",
             "member_id": member,
             "text": "hello",
-            "sent_at": three_days_ago,
         }
     )
     from desk_ops.local.front import api_gateway_event
 
     first = json.loads(
-        runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))["body"]
+        runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1", three_days_ago))[
+            "body"
+        ]
     )
     # the same member signs in on another device: a new chat customer id, the same member id
     app_user = f"app-{uuid.uuid4()}"
@@ -152,12 +153,12 @@ def test_R1_3_an_automatic_link_can_be_undone_by_a_supervisor(runner: Any, stack
     from inquiry_desk.runtime import composition
 
     member = f"VIP-{uuid.uuid4().hex[:8]}"
-    old = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    old = datetime.now(UTC) - timedelta(days=3)
 
-    def chat(customer: str, text: str, at: str | None = None) -> str:
+    def chat(customer: str, text: str, at: datetime | None = None) -> str:
         payload = {"message_id": f"m-{uuid.uuid4()}", "customer_id": customer, "member_id": member, "text": text}
-        body, headers = signed_chat({**payload, **({"sent_at": at} if at else {})})
-        result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
+        body, headers = signed_chat(payload)
+        result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1", at))
         return str(json.loads(result["body"])["inquiry_id"])
 
     first = chat(f"web-{uuid.uuid4()}", "hello", old)

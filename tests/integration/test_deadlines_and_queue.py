@@ -12,15 +12,10 @@ from desk_ops.local.front import api_gateway_event
 from tests.conftest import signed_chat
 
 
-def _post_chat(runner: Any, text: str, sent_at: datetime) -> str:
-    payload = {
-        "message_id": f"m-{uuid.uuid4()}",
-        "customer_id": f"c-{uuid.uuid4()}",
-        "text": text,
-        "sent_at": sent_at.isoformat(),
-    }
+def _post_chat(runner: Any, text: str, arrived: datetime) -> str:
+    payload = {"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4()}", "text": text}
     body, headers = signed_chat(payload)
-    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
+    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1", arrived))
     assert result["statusCode"] == 202, result["body"]
     return str(json.loads(result["body"])["inquiry_id"])
 

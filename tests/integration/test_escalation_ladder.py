@@ -39,10 +39,8 @@ def _stop_ladders_after_each_test(stack: Any) -> Iterator[None]:
 
 
 def _open(runner: Any, text: str, at: datetime) -> str:
-    body, headers = signed_chat(
-        {"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4()}", "text": text, "sent_at": at.isoformat()}
-    )
-    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
+    body, headers = signed_chat({"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4()}", "text": text})
+    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1", at))
     assert result["statusCode"] == 202, result["body"]
     drain_streams()  # the stream consumer (sla_timer) has planned its schedules
     return str(json.loads(result["body"])["inquiry_id"])
@@ -52,6 +50,10 @@ def _timeline(inquiry_id: str) -> Any:
     from inquiry_desk.runtime import composition
 
     return composition.repository().timeline(inquiry_id)
+
+
+def _timer(inquiry_id: str, kind: str, at: datetime, phase: str = "due") -> dict[str, Any]:
+    return {"timer": {"inquiry_id": inquiry_id, "kind": kind, "episode": 1, "phase": phase, "at": at.isoformat()}}
 
 
 def _execution(name: str) -> dict[str, Any]:
@@ -68,23 +70,34 @@ def _wait_for(predicate: Any, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-def test_R3_1_schedules_follow_the_inquiry(runner: Any, stack: Any, clock: list[datetime]) -> None:
+def test_R3_1_a_far_deadline_is_one_schedule_per_inquiry_moved_and_deleted(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    from inquiry_desk.adapters.timers import HANDOVER
+
+    # an in-store visit recorded later: its first instant is far enough for Scheduler
     inquiry_id = _open(runner, "我要退货 return", clock[0])
     scheduler = boto3.client("scheduler", region_name="us-east-1")
     group = stack.outputs["ScheduleGroupName"]
-    names = {s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]}
-    assert f"{inquiry_id}-acknowledge-e1-due" in names
-    got = scheduler.get_schedule(Name=f"{inquiry_id}-acknowledge-e1-due", GroupName=group)
-    assert got["ActionAfterCompletion"] == "DELETE" and got["ScheduleExpression"].startswith("at(")
-    # resolving deletes every schedule of the inquiry
+    assert scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"] == []  # 15 s: on SQS
     event = api_gateway_event(
         "POST",
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
-        b'{"action": "resolve", "result": "label sent"}',
+        b'{"action": "reply", "text": "label sent"}',
         {"cognito:username": "a"},
         "v1",
     )
+    assert runner.invoke("console_api", event)["statusCode"] == 200
+    drain_streams()
+    [schedule] = scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]
+    got = scheduler.get_schedule(Name=schedule["Name"], GroupName=group)
+    spec = json.loads(got["Target"]["Input"])["timer"]
+    assert schedule["Name"] == inquiry_id and got["ActionAfterCompletion"] == "DELETE"
+    due = datetime.fromisoformat(spec["at"])
+    assert got["ScheduleExpression"] == f"at({(due - HANDOVER).strftime('%Y-%m-%dT%H:%M:%S')})"
+    # resolving deletes it
+    event["body"] = '{"action": "resolve", "result": "label sent"}'
     assert runner.invoke("console_api", event)["statusCode"] == 200
     drain_streams()
     assert scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"] == []
@@ -96,16 +109,12 @@ def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(
     received = clock[0]
     inquiry_id = _open(runner, "投诉 complaint: the courier was rude", received)
     clock[0] = received + timedelta(minutes=2)  # the acknowledge deadline has passed
-    fired = runner.invoke(
-        "sla_timer", {"timer": {"inquiry_id": inquiry_id, "kind": "acknowledge", "episode": 1, "phase": "due"}}
-    )
+    fired = runner.invoke("sla_timer", _timer(inquiry_id, "acknowledge", received + timedelta(seconds=30)))
     assert fired["verdict"] == "breach"
-    again = runner.invoke(
-        "sla_timer", {"timer": {"inquiry_id": inquiry_id, "kind": "acknowledge", "episode": 1, "phase": "due"}}
-    )
-    assert again["verdict"] == "nothing"  # a duplicate fire is a no-op
+    again = runner.invoke("sla_timer", _timer(inquiry_id, "acknowledge", received + timedelta(seconds=30)))
+    assert again["verdict"] == "nothing"  # a duplicate (or late) fire is a no-op
 
-    name = f"{inquiry_id}-acknowledge-e1-due"
+    name = f"{inquiry_id}-acknowledge-e1"
 
     def escalations() -> list[Any]:
         return [
@@ -128,7 +137,9 @@ def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(
     assert runner.invoke("console_api", event)["statusCode"] == 200
 
     _wait_for(lambda: _execution(name).get("status") == "SUCCEEDED")
-    assert [e.data["action"] for e in escalations()] == ["notify_owner"]  # no reassignment after handling
+    # no reassignment after handling; the timeline says where and why the ladder stopped
+    assert [e.data["action"] for e in escalations()] == ["notify_owner", "stopped"]
+    assert "acknowledge was met" in escalations()[-1].data["why"]
     breaches = [
         e
         for e in _timeline(inquiry_id).events
@@ -142,9 +153,7 @@ def test_R3_2_unhandled_breach_reassigns_to_supervisor(runner: Any, stack: Any, 
     inquiry_id = _open(runner, "投诉 complaint: still no answer", received)
     clock[0] = received + timedelta(minutes=2)
     assert (
-        runner.invoke(
-            "sla_timer", {"timer": {"inquiry_id": inquiry_id, "kind": "acknowledge", "episode": 1, "phase": "due"}}
-        )["verdict"]
+        runner.invoke("sla_timer", _timer(inquiry_id, "acknowledge", received + timedelta(seconds=30)))["verdict"]
         == "breach"
     )
 
@@ -179,21 +188,71 @@ def test_R2_6_progress_notice_goes_to_the_customer_through_the_outbox(
 ) -> None:
     received = clock[0]
     inquiry_id = _open(runner, "退货 return the blender", received)
-    from inquiry_desk.deadlines.decisions import timers_for
+    from inquiry_desk.deadlines.engine import InquiryFacts, compute_deadlines
     from inquiry_desk.runtime import composition
 
     timeline = _timeline(inquiry_id)
     notice = next(
-        t
-        for t in timers_for(composition.policy(), timeline.inquiry, timeline.events, received)
-        if t.name.endswith("progress_notice-e1-due")
+        d
+        for d in compute_deadlines(composition.policy(), InquiryFacts.from_inquiry(timeline.inquiry, timeline.events))
+        if d.kind == "progress_notice"
     )
-    clock[0] = notice.at
-    fired = runner.invoke("sla_timer", {"timer": notice.payload["timer"]})
-    assert fired["verdict"] == "notify_customer_progress"
+    clock[0] = notice.due
+    spec = _timer(inquiry_id, "progress_notice", notice.due)
+    fired = runner.invoke("sla_timer", spec)  # everything due by now is decided: breaches, the notice
+    assert "notify_customer_progress" in [a["verdict"] for a in fired["acted"]]
     after = _timeline(inquiry_id)
     [outbound] = [m for m in after.messages if m.direction.value == "outbound"]
     assert outbound.channel.value == "chat" and "预计" in outbound.body  # in the customer's language (zh)
     assert [e.type.value for e in after.events].count("progress_notified") == 1
-    again = runner.invoke("sla_timer", {"timer": notice.payload["timer"]})
-    assert again["verdict"] == "nothing"  # told once
+    again = runner.invoke("sla_timer", spec)
+    assert again["verdict"] == "nothing"  # told once; breaches recorded once
+
+
+def _act(runner: Any, inquiry_id: str, body: bytes, agent: str = "agent-1") -> None:
+    event = api_gateway_event(
+        "POST",
+        f"/api/inquiries/{inquiry_id}/actions",
+        {"Content-Type": "application/json"},
+        body,
+        {"cognito:username": agent},
+        "v1",
+    )
+    result = runner.invoke("console_api", event)
+    assert result["statusCode"] == 200, result["body"]
+
+
+def test_R3_2_two_breaches_two_ladders_acknowledging_stops_the_first_replying_the_second(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    received = clock[0]
+    inquiry_id = _open(runner, "退货 return the kettle", received)
+    clock[0] = received + timedelta(minutes=16)  # acknowledge (30 s) and first reply (15 min) both missed
+    fired = runner.invoke("sla_timer", _timer(inquiry_id, "acknowledge", received + timedelta(seconds=30)))
+    assert {a["kind"] for a in fired["acted"] if a["verdict"] == "breach"} >= {"acknowledge", "first_reply"}
+
+    def steps(kind: str) -> list[Any]:
+        return [e for e in _timeline(inquiry_id).events if e.type.value == "escalated" and e.data.get("kind") == kind]
+
+    _wait_for(lambda: len(steps("acknowledge")) >= 1 and len(steps("first_reply")) >= 1)
+    _act(runner, inquiry_id, b'{"action": "acknowledge"}')  # agent-1 takes it, after both breaches
+    _wait_for(lambda: _execution(f"{inquiry_id}-acknowledge-e1").get("status") == "SUCCEEDED")
+    assert [e.data["action"] for e in steps("acknowledge")] == ["notify_owner", "stopped"]
+    # the first-reply ladder goes on, but never takes the inquiry from the agent who acted
+    _wait_for(lambda: len(steps("first_reply")) >= 2)
+    kept = steps("first_reply")[1]
+    assert kept.data["action"] == "keep_owner" and kept.data["kept_by"] == "agent-1"
+    assert kept.data["step"] == 2 and "first_reply" in kept.data["why"]
+    assert _timeline(inquiry_id).inquiry.owner == "agent-1"
+    _act(runner, inquiry_id, b'{"action": "reply", "text": "a new kettle is on its way"}')
+    _wait_for(lambda: _execution(f"{inquiry_id}-first_reply-e1").get("status") == "SUCCEEDED")
+    assert [e.data["action"] for e in steps("first_reply")] == ["notify_owner", "keep_owner", "stopped"]
+    for kind in ("acknowledge", "first_reply"):  # one ladder per breached deadline
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        runs = [
+            e
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+            if e["name"].startswith(f"{inquiry_id}-{kind}")
+        ]
+        assert len(runs) == 1

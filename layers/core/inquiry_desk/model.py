@@ -149,7 +149,10 @@ class InboundMessage(BaseModel):
     channel_message_id: str = Field(min_length=1, max_length=512)
     sender: Identity  # the strongest identity the channel gives for the sender
     text: str = Field(default="", max_length=100_000)
+    # when OUR front received it (API Gateway, SES, SNS, the local front): starts every deadline
     received_at: datetime = Field(default_factory=utc_now)
+    # when the sender (or their provider) says it was sent: shown, never used for a deadline
+    sent_at: datetime | None = None
     name: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=320)
     order_number: str | None = Field(default=None, max_length=128)
@@ -166,6 +169,11 @@ class InboundMessage(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         return as_utc(value)
 
+    @field_validator("sent_at")
+    @classmethod
+    def _aware_sent(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
 
 class Customer(BaseModel):
     customer_id: str
@@ -181,7 +189,8 @@ class Message(BaseModel):
     direction: Direction
     channel: Channel
     body: str
-    at: datetime
+    at: datetime  # inbound: when our front received it
+    sent_at: datetime | None = None  # inbound: the sender's own claim, for display only
     author: str  # customer id for inbound, agent user name (or "system") for outbound
     channel_message_id: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)

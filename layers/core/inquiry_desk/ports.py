@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message
 
 if TYPE_CHECKING:
-    from inquiry_desk.deadlines.decisions import Timer
+    from inquiry_desk.deadlines.contracts import LadderState, TimerSpec
 
 
 class DuplicateMessage(Exception):
@@ -49,7 +49,9 @@ class Timeline:
 
 
 class Timers(Protocol):
-    def sync(self, inquiry_id: str, timers: Sequence[Timer]) -> dict[str, int]: ...
+    def arm(self, inquiry_id: str, timer: TimerSpec | None, now: datetime, replacing: TimerSpec | None) -> int:
+        """Make `timer` the inquiry's one armed timer (None: none), replacing the one armed for
+        `replacing` when known; returns the number of AWS requests it took (at most 2)."""
 
 
 class Notifier(Protocol):
@@ -57,7 +59,7 @@ class Notifier(Protocol):
 
 
 class Ladders(Protocol):
-    def start(self, name: str, state: dict[str, Any]) -> None: ...
+    def start(self, name: str, state: LadderState) -> None: ...
 
 
 class InquiryRepository(Protocol):

@@ -514,6 +514,7 @@ def run_lambdas_in_process(invoke: Callable[[str, Any, str], Any], errors: list[
         if not name:
             return json.dumps({"errorMessage": f"{fn.function_name} is not a desk function"}), True, ""
         payload = json.loads(event) if isinstance(event, (str, bytes)) else (event or {})
+        _stamp_sns(payload)
         try:
             result = invoke(name, payload, fn.function_arn)
             return json.dumps(result, default=str), False, ""
@@ -524,6 +525,22 @@ def run_lambdas_in_process(invoke: Callable[[str, Any, str], Any], errors: list[
             return json.dumps(body), True, trace
 
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+
+
+_MOTO_SNS_TIMESTAMP = "1970-01-01T00:00:00.000Z"
+
+
+def _stamp_sns(payload: Any) -> None:
+    """moto sends SNS notifications to Lambda with a fixed 1970 Timestamp; SNS stamps the publish
+    time, which intake_sms takes as the arrival time. Stamp it with the (local) clock."""
+    if not isinstance(payload, dict):
+        return
+    from inquiry_desk.model import utc_now
+
+    for record in payload.get("Records") or []:
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        if isinstance(sns, dict) and sns.get("Timestamp") == _MOTO_SNS_TIMESTAMP:
+            sns["Timestamp"] = utc_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record_sent_mail(record: Callable[[str, list[str], str], None]) -> None:

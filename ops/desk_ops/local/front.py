@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import jwt
+from inquiry_desk.model import utc_now
 
 from .routes import ApiRoute, find_route
 
@@ -76,7 +77,10 @@ def api_gateway_event(
     claims: dict[str, Any] | None,
     stage: str,
     source_ip: str = "127.0.0.1",
+    received_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """An API Gateway REST proxy event; `received_at` is the front's arrival time (default: now)."""
+    arrival = received_at or utc_now()
     split = urlsplit(raw_path)
     query = dict(parse_qsl(split.query, keep_blank_values=True))
     multi: dict[str, list[str]] = {}
@@ -102,7 +106,7 @@ def api_gateway_event(
             "path": split.path,  # as requested: locally there is no stage prefix in the URL
             "stage": stage,
             "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
+            "requestTimeEpoch": int(arrival.timestamp() * 1000),  # the local clock (may run fast)
             "identity": {"sourceIp": source_ip},
             "authorizer": {"claims": claims} if claims else None,
             "domainName": headers.get("Host", "localhost"),

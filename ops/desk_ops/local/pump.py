@@ -1,7 +1,10 @@
-"""Fires what moto only stores: due EventBridge Scheduler one-time schedules and rate() rules.
+"""Fires what moto only stores: due EventBridge Scheduler one-time schedules, rate() rules, and
+SQS messages for queues with a Lambda event source mapping (honouring each message's DelaySeconds).
 
-Runs on the local clock (which may run faster than real time) and records how late each timer
-fired, in clock time, for `make bench`.
+Runs on the local clock (which may run faster than real time): a message sent with DelaySeconds=30
+is delivered 30 clock seconds after it was sent, as Lambda's poller would once SQS shows it. moto
+would deliver a queue's messages inside SendMessage (and never a delayed one); the pump takes that
+over. It records how late each timer fired, in clock time, for `make bench`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,29 @@ LOG = logging.getLogger("desk.pump")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+_clock: list[Callable[[], datetime]] = []  # the pump's clock, stamped on each message sent
+
+
+def hold_queue_messages_for_the_pump(now: Callable[[], datetime]) -> None:
+    """moto's SendMessage invokes a queue's Lambda mapping at once and never delivers a delayed
+    message; on AWS Lambda polls and sees a message only after its DelaySeconds. Stamp each message
+    with the local clock and leave delivery to the pump."""
+    from moto.sqs.models import Queue
+
+    _clock[:] = [now]
+    if getattr(Queue.add_message, "_desk_held", False):
+        return
+
+    def add_message(queue: Any, message: Any) -> None:
+        message.desk_sent_at = _clock[0]() if _clock else datetime.now(UTC)
+        with queue._messages_lock:
+            queue._messages.append(message)
+            queue._messages_lock.notify_all()
+
+    add_message._desk_held = True  # type: ignore[attr-defined]
+    Queue.add_message = add_message  # type: ignore[method-assign]
 
 
 @dataclass
@@ -49,8 +75,12 @@ class Pump:
         self._interval = interval
         self._cache: dict[tuple[str, str], _Schedule] = {}
         self._next_rule_fire: dict[str, datetime] = {}
-        self.lateness: list[float] = []  # seconds of clock time between due and fired
+        self.lateness: list[float] = []  # seconds of clock time between due and fired (schedules)
+        self.queue_lateness: list[float] = []  # the same for SQS message timers
         self.fired = 0
+        self.delivered = 0  # SQS messages delivered to their functions
+        self._attempts: dict[str, int] = {}
+        hold_queue_messages_for_the_pump(now)
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="desk-pump-fire")
         self._thread: threading.Thread | None = None
@@ -73,8 +103,58 @@ class Pump:
                 LOG.exception("pump tick failed")
 
     def tick(self) -> None:
+        self._deliver_queues()
         self._fire_schedules()
         self._fire_rules()
+
+    def _deliver_queues(self) -> None:
+        """Each queue with a Lambda mapping: the messages due by now on the local clock, in
+        batches of the mapping's size, as one SQS event each (failed items come back later)."""
+        from moto.sqs.models import sqs_backends
+
+        from .stack import ACCOUNT, REGION
+
+        now = self._now()
+        for queue in list(sqs_backends[ACCOUNT][REGION].queues.values()):
+            mappings = [m for m in queue.lambda_event_source_mappings.values() if m.enabled]
+            if not mappings:
+                continue
+            with queue._messages_lock:
+                due = [m for m in queue._messages if self._due(m) <= now]
+                for message in due:
+                    queue._messages.remove(message)
+            mapping = mappings[0]
+            size = int(getattr(mapping, "batch_size", 10) or 10)
+            for start in range(0, len(due), size):
+                self._pool.submit(self._deliver, queue, mapping.function_arn, due[start : start + size])
+
+    @staticmethod
+    def _due(message: Any) -> datetime:
+        sent = getattr(message, "desk_sent_at", None) or datetime.now(UTC)
+        delay = max(0.0, (float(message.delayed_until) - float(message.sent_timestamp or 0)) / 1000.0)
+        return sent + timedelta(seconds=delay if message.delayed_until else 0)
+
+    def _deliver(self, queue: Any, function_arn: str, batch: list[Any]) -> None:
+        event = {"Records": [_sqs_record(queue, m, self._attempts.get(m.id, 0) + 1) for m in batch]}
+        failed: set[str] = set()
+        try:
+            answer = self._invoke(function_arn, event)
+            if isinstance(answer, dict):
+                failed = {str(f.get("itemIdentifier")) for f in answer.get("batchItemFailures") or []}
+        except Exception:
+            LOG.exception("delivery from queue %s failed", queue.name)
+            failed = {m.id for m in batch}
+        now = self._now()
+        for message in batch:
+            if message.id in failed:
+                self._attempts[message.id] = self._attempts.get(message.id, 0) + 1
+                if self._attempts[message.id] < 3:  # back on the queue (AWS: after the visibility timeout)
+                    with queue._messages_lock:
+                        queue._messages.append(message)
+                continue
+            self._attempts.pop(message.id, None)
+            self.queue_lateness.append((now - self._due(message)).total_seconds())
+            self.delivered += 1
 
     def _listed(self) -> list[tuple[str, str, str, dict[str, Any], str | None, float]]:
         """The group's schedules, read from the emulator's own state: moto only stores schedules,
@@ -176,3 +256,23 @@ def _parse(expression: str, zone: str | None, target: dict[str, Any], after: str
         at = local.replace(tzinfo=UTC)
     payload = json.loads(target["Input"]) if target.get("Input") else {}
     return _Schedule(at, target["Arn"], payload, after == "DELETE")
+
+
+def _sqs_record(queue: Any, message: Any, attempt: int) -> dict[str, Any]:
+    """One record of the SQS event Lambda's poller sends."""
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle or message.id,
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": str(attempt),
+            "SentTimestamp": str(message.sent_timestamp),
+            "SenderId": "local",
+            "ApproximateFirstReceiveTimestamp": str(message.sent_timestamp),
+        },
+        "messageAttributes": {},
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue.queue_arn,
+        "awsRegion": queue.region,
+    }

@@ -152,6 +152,7 @@ class LocalSystem:
         from .emulator_patches import deliver_streams_asynchronously
 
         deliver_streams_asynchronously()
+        self._scale_step_function_waits()  # DESK_CLOCK_SPEED scales Step Functions waits too
 
         requests.post(
             f"{self.endpoint}/moto-api/config",

@@ -77,17 +77,18 @@ def test_parses_the_widget_message() -> None:
         "TB20240501123",
         "M-99001",
     )
-    assert msg.received_at == datetime(2024, 5, 1, 2, 15, tzinfo=UTC)
+    assert msg.sent_at == datetime(2024, 5, 1, 2, 15, tzinfo=UTC)  # the sender's claim, shown only
     assert msg.attachments[0].url == "https://cdn.example-shop.com/u/screenshot.png"
     assert msg.attachments[0].size == 48213
 
 
-def test_received_at_is_now_without_sent_at_and_never_in_the_future(now: datetime) -> None:
+def test_received_at_is_our_arrival_whatever_the_sender_claims(now: datetime) -> None:
     data = json.loads(fixture_bytes("chat_message.json"))
     data.pop("sent_at")
     assert chat.parse_chat(json.dumps(data).encode(), now=now).received_at == now
-    data["sent_at"] = (now + timedelta(hours=3)).isoformat()
-    assert chat.parse_chat(json.dumps(data).encode(), now=now).received_at == now
+    data["sent_at"] = (now + timedelta(days=3000)).isoformat()
+    parsed = chat.parse_chat(json.dumps(data).encode(), now=now)
+    assert parsed.received_at == now and parsed.sent_at == now + timedelta(days=3000)
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,7 @@ def test_parses_a_buyer_message(now: datetime) -> None:
     assert msg.channel_message_id == "tmall:8817263540012"
     assert msg.sender == Identity(kind="marketplace_buyer", value="tmall:tb_buyer_5521")
     assert (msg.name, msg.order_number, msg.text) == ("小明", "3521998812330", "请问这款有没有黑色的？")
-    assert msg.received_at == datetime(2024, 5, 1, 1, 30, tzinfo=UTC)
+    assert msg.sent_at == datetime(2024, 5, 1, 1, 30, tzinfo=UTC)
     assert msg.metadata == {"marketplace": "tmall"}
 
 

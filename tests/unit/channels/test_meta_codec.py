@@ -84,7 +84,7 @@ def test_messenger_messages_skip_echoes_deliveries_and_reads() -> None:
     assert text.channel is Channel.MESSENGER
     assert text.sender == Identity(kind="messenger_psid", value="1254459154682919")
     assert text.text == "hello, world!"
-    assert text.received_at == datetime.fromtimestamp(1458692752.478, UTC)
+    assert text.sent_at == datetime.fromtimestamp(1458692752.478, UTC)
     assert text.metadata["quick_reply"] == "DEVELOPER_DEFINED_PAYLOAD"
     assert image.text == ""
     assert image.attachments[0].url == "https://scontent.xx.fbcdn.net/v/photo.jpg"
@@ -105,7 +105,7 @@ def test_whatsapp_text_message() -> None:
     assert msg.sender == Identity(kind="phone", value="+16505551234")
     assert (msg.name, msg.contact) == ("Sheena Nelson", "+16505551234")
     assert msg.text == "Does it come in another color?"
-    assert msg.received_at == datetime.fromtimestamp(1749416383, UTC)
+    assert msg.sent_at == datetime.fromtimestamp(1749416383, UTC)
     assert msg.metadata["phone_number_id"] == "106540352242922"
 
 

@@ -90,7 +90,7 @@ def test_the_official_encrypted_message_verifies_decrypts_and_parses() -> None:
     assert msg.channel_message_id == "6054768590064713728"
     assert msg.sender == Identity(kind="wechat_openid", value="oyORnuP8q7ou2gfYjqLzSIWZf0rs")
     assert msg.text == "abcdteT"
-    assert msg.received_at == datetime.fromtimestamp(1409735668, UTC)
+    assert msg.sent_at == datetime.fromtimestamp(1409735668, UTC)
     assert msg.metadata["to_user"] == "gh_10f6c3c3ac5a"
 
 
@@ -230,7 +230,7 @@ def test_plain_mode_message_verifies_and_parses() -> None:
         "fromUser",
         "this is a test",
     )
-    assert msg.received_at == datetime.fromtimestamp(1348831860, UTC)
+    assert msg.sent_at == datetime.fromtimestamp(1348831860, UTC)
     with pytest.raises(SignatureError):
         wechat.verify_wechat(plain_query(token="other"), sample("wechat_text.xml"), PLAIN)
 

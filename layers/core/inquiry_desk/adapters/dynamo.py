@@ -126,6 +126,11 @@ def _strip_keys(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if k not in ("PK", "SK", "kind") and not k.startswith("GSI")}
 
 
+def inquiry_from_item(item: dict[str, Any]) -> Inquiry:
+    """An inquiry from its item in DynamoDB JSON (a GetItem answer or a stream image)."""
+    return Inquiry.model_validate(_strip_keys(_plain(item)))
+
+
 class DynamoInquiryRepository:
     """Implements ports.InquiryRepository on one DynamoDB table (low-level client: fewer imports)."""
 

@@ -1,18 +1,19 @@
-"""EventBridge Scheduler: the deadline timers (port `Timers`)."""
+"""EventBridge Scheduler: the long deadline timers, one schedule per inquiry (port `Timers` via
+adapters.timers)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inquiry_desk.deadlines.decisions import Timer
+from inquiry_desk.deadlines.contracts import TimerFired, TimerSpec
 
 
 class SchedulerTimers:
-    """One one-time schedule per timer (`at()`, UTC, ActionAfterCompletion DELETE) in one group."""
+    """One one-time schedule per inquiry (`at()`, UTC, ActionAfterCompletion DELETE) in one group,
+    named after the inquiry, so moving the inquiry's timer is one UpdateSchedule."""
 
     def __init__(self, client: Any, group: str, target_arn: str, role_arn: str) -> None:
         self._client = client
@@ -20,42 +21,36 @@ class SchedulerTimers:
         self._target = target_arn
         self._role = role_arn
 
-    def sync(self, inquiry_id: str, timers: Sequence[Timer]) -> dict[str, int]:
-        """Make the inquiry's schedules exactly `timers`: create or move each, delete the rest."""
-        existing: set[str] = set()
-        for page in self._client.get_paginator("list_schedules").paginate(
-            GroupName=self._group, NamePrefix=f"{inquiry_id}-"
-        ):
-            existing.update(s["Name"] for s in page.get("Schedules", []))
-        created = moved = deleted = 0
-        wanted = {t.name for t in timers}
-        for timer in timers:
-            spec = {
-                "Name": timer.name,
-                "GroupName": self._group,
-                "ScheduleExpression": f"at({timer.at.strftime('%Y-%m-%dT%H:%M:%S')})",
-                "ScheduleExpressionTimezone": "UTC",
-                "FlexibleTimeWindow": {"Mode": "OFF"},
-                "ActionAfterCompletion": "DELETE",
-                "Target": {"Arn": self._target, "RoleArn": self._role, "Input": json.dumps(timer.payload)},
-            }
-            if timer.name in existing:
-                self._client.update_schedule(**spec)
-                moved += 1
-            else:
-                try:
-                    self._client.create_schedule(**spec)
-                    created += 1
-                except ClientError as err:
-                    if err.response["Error"]["Code"] != "ConflictException":
-                        raise
-                    self._client.update_schedule(**spec)
-                    moved += 1
-        for name in existing - wanted:
-            try:
-                self._client.delete_schedule(Name=name, GroupName=self._group)
-                deleted += 1
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ResourceNotFoundException":
-                    raise
-        return {"created": created, "moved": moved, "deleted": deleted}
+    def put(self, inquiry_id: str, timer: TimerSpec, fire_at: datetime, exists: bool) -> int:
+        """Create or move the inquiry's schedule to fire at `fire_at` with `timer` as its input;
+        `exists` says which call to try first. Returns the requests made (1, or 2 when wrong)."""
+        spec = {
+            "Name": inquiry_id,
+            "GroupName": self._group,
+            "ScheduleExpression": f"at({fire_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {"Arn": self._target, "RoleArn": self._role, "Input": TimerFired(timer=timer).model_dump_json()},
+        }
+        first, second, expected = (
+            (self._client.update_schedule, self._client.create_schedule, "ResourceNotFoundException")
+            if exists
+            else (self._client.create_schedule, self._client.update_schedule, "ConflictException")
+        )
+        try:
+            first(**spec)
+            return 1
+        except ClientError as err:
+            if err.response["Error"]["Code"] != expected:
+                raise
+        second(**spec)
+        return 2
+
+    def delete(self, inquiry_id: str) -> int:
+        try:
+            self._client.delete_schedule(Name=inquiry_id, GroupName=self._group)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+        return 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from inquiry_desk.deadlines.contracts import LadderState
 
 
 class StepFunctionsLadders:
@@ -13,10 +14,11 @@ class StepFunctionsLadders:
         self._client = client
         self._arn = state_machine_arn
 
-    def start(self, name: str, state: dict[str, Any]) -> None:
-        """Start the ladder once per breach: the execution name is the breach's identity."""
+    def start(self, name: str, state: LadderState) -> None:
+        """Start the ladder once per breach: the execution name is the breach's identity, so a
+        duplicate start is refused by Step Functions (ExecutionAlreadyExists) and ignored."""
         try:
-            self._client.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(state))
+            self._client.start_execution(stateMachineArn=self._arn, name=name, input=state.model_dump_json())
         except ClientError as err:
             if err.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise

@@ -14,9 +14,6 @@ from pydantic import ValidationError
 from inquiry_desk.errors import PayloadError, SignatureError
 from inquiry_desk.model import InboundMessage
 
-# A provider clock may run ahead of ours a little; further ahead than this is not believed.
-FUTURE_SKEW = timedelta(minutes=5)
-
 
 def get_header(headers: Mapping[str, str] | None, name: str) -> str | None:
     """Case-insensitive header lookup (API Gateway REST keeps the case, HTTP APIs lower it)."""
@@ -95,16 +92,12 @@ def from_epoch(value: Any, *, millis: bool = False) -> datetime | None:
         return None
 
 
-def received_time(provider_time: datetime | None, now: datetime | None) -> datetime | None:
-    """The provider's own time for the message when believable, else `now` (None: model default).
+def sent_time(provider_time: datetime | None) -> datetime | None:
+    """The sender's (or provider's) own time for the message: data for display, never a clock.
 
-    The provider's time keeps a redelivered message identical to the first delivery; a time
-    further in the future than FUTURE_SKEW is replaced by `now`.
+    Every deadline starts at `received_at`, the moment our front received the message; a sender's
+    clock may be wrong by years (a `Date:` header of 2033), so it is kept as `sent_at` only.
     """
-    if provider_time is None:
-        return now
-    if now is not None and provider_time > now + FUTURE_SKEW:
-        return now
     return provider_time
 
 

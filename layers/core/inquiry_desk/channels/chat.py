@@ -21,8 +21,8 @@ from inquiry_desk.channels._common import (
     build_message,
     hmac_hex,
     load_json_object,
-    received_time,
     reply_payload,
+    sent_time,
     verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import ChatConfig
@@ -95,7 +95,8 @@ def parse_chat(raw_body: bytes, now: datetime | None = None) -> InboundMessage:
         channel_message_id=body.message_id,
         sender=Identity(kind=identity.CHAT_CUSTOMER, value=body.customer_id),
         text=body.text,
-        received_at=received_time(body.sent_at, now),
+        received_at=now,
+        sent_at=sent_time(body.sent_at),
         name=body.name,
         contact=body.contact,
         order_number=body.order_number,

@@ -35,7 +35,7 @@ from html.parser import HTMLParser
 from typing import NamedTuple
 
 from inquiry_desk.channels import identity
-from inquiry_desk.channels._common import build_message, clip, received_time
+from inquiry_desk.channels._common import build_message, clip, sent_time
 from inquiry_desk.channels.identity import normalize_email
 from inquiry_desk.channels.limits import MAX_EMAIL_BYTES, ensure_within_limit
 from inquiry_desk.errors import PayloadError
@@ -91,8 +91,8 @@ def read_email(raw: bytes) -> EmailMessage:
 def parse_email(raw: bytes, now: datetime | None = None) -> ParsedEmail:
     """An inbound email as a ParsedEmail (sender identity kind `email`, lower-cased).
 
-    `received_at` is the time in the topmost Received header (our receiving server's stamp),
-    else `now`, else the Date header.
+    `received_at` is `now`, the moment our front received the mail (SES's receipt timestamp; the
+    current time when not given); the Date header is the sender's claim, kept as `sent_at` only.
     """
     data = ensure_within_limit(raw, MAX_EMAIL_BYTES, "email")
     msg = read_email(data)
@@ -122,13 +122,13 @@ def parse_email(raw: bytes, now: datetime | None = None) -> ParsedEmail:
     text = strip_quoted(body)
     if len(text) > MAX_TEXT_CHARS:
         text, meta["truncated"] = text[:MAX_TEXT_CHARS], "true"
-    provider_time = _received_header_time(msg) or (None if now is not None else _date_header(msg))
     message = build_message(
         channel=Channel.EMAIL,
         channel_message_id=message_id,
         sender=Identity(kind=identity.EMAIL, value=sender),
         text=text,
-        received_at=received_time(provider_time, now),
+        received_at=now,
+        sent_at=sent_time(_date_header(msg)),
         name=clip(name, 200),
         contact=sender,
         subject=clip(subject, 998),
@@ -337,13 +337,6 @@ def _auth_results(msg: Message) -> dict[str, str]:
         if value:
             result[key] = value
     return result
-
-
-def _received_header_time(msg: Message) -> datetime | None:
-    received = header_text(msg, "Received")
-    if ";" not in received:
-        return None
-    return _to_datetime(received.rpartition(";")[2])
 
 
 def _date_header(msg: Message) -> datetime | None:

@@ -26,8 +26,8 @@ from inquiry_desk.channels._common import (
     get_header,
     hmac_hex,
     load_json_object,
-    received_time,
     reply_payload,
+    sent_time,
     verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import MarketplaceConfig
@@ -103,7 +103,8 @@ def parse_marketplace(raw_body: bytes, now: datetime | None = None) -> InboundMe
         channel_message_id=f"{body.marketplace}:{body.message_id}",
         sender=Identity(kind=identity.MARKETPLACE_BUYER, value=f"{body.marketplace}:{body.buyer_id}"),
         text=body.text,
-        received_at=received_time(body.sent_at, now),
+        received_at=now,
+        sent_at=sent_time(body.sent_at),
         name=body.buyer_name,
         order_number=body.order_number,
         metadata={"marketplace": body.marketplace},

@@ -26,8 +26,8 @@ from inquiry_desk.channels._common import (
     clip,
     from_epoch,
     load_json_object,
-    received_time,
     same,
+    sent_time,
     verify_sha256_hmac,
 )
 from inquiry_desk.channels.config import MetaConfig
@@ -178,7 +178,8 @@ def _messaging_event(
         channel_message_id=mid,
         sender=Identity(kind=_SENDER_KIND[channel], value=str(sender)),
         text=text,
-        received_at=received_time(from_epoch(event.get("timestamp"), millis=True), now),
+        received_at=now,
+        sent_at=sent_time(from_epoch(event.get("timestamp"), millis=True)),
         attachments=tuple(attachments),
         metadata=meta,
     )
@@ -239,7 +240,8 @@ def _whatsapp_message(
         channel_message_id=wamid,
         sender=Identity(kind=identity.PHONE, value=phone),
         text=str(text),
-        received_at=received_time(from_epoch(message.get("timestamp")), now),
+        received_at=now,
+        sent_at=sent_time(from_epoch(message.get("timestamp"))),
         name=clip(names.get(sender) if isinstance(names.get(sender), str) else None, 200),
         contact=phone,
         attachments=tuple(attachments),

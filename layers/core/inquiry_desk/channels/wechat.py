@@ -34,7 +34,7 @@ import defusedxml.ElementTree as SafeET
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from inquiry_desk.channels import identity
-from inquiry_desk.channels._common import build_message, check_freshness, from_epoch, received_time, same
+from inquiry_desk.channels._common import build_message, check_freshness, from_epoch, same, sent_time
 from inquiry_desk.channels.config import WeChatConfig
 from inquiry_desk.channels.limits import ensure_within_limit
 from inquiry_desk.errors import ChannelNotConfigured, PayloadError, SignatureError
@@ -210,7 +210,8 @@ def parse_wechat(xml: bytes, now: datetime | None = None) -> InboundMessage | No
         channel_message_id=message_id,
         sender=Identity(kind=identity.WECHAT_OPENID, value=sender),
         text=text,
-        received_at=received_time(from_epoch(create_time), now),
+        received_at=now,
+        sent_at=sent_time(from_epoch(create_time)),
         other_identities=others,
         attachments=tuple(attachments),
         metadata=meta,

@@ -1,6 +1,6 @@
-"""Carries out the enforcement decisions: schedules, warnings, breaches, ladders, reconciliation.
+"""Carries out the enforcement decisions: the one timer, warnings, breaches, ladders, reconciliation.
 
-Pure decisions live in `enforcement`; this service reads the inquiry, asks, and acts through the
+Pure decisions live in `decisions`; this service reads the inquiry, asks, and acts through the
 ports (Timers, Notifier, Ladders, the repository). Every action leaves an event on the timeline.
 """
 
@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 from inquiry_desk.answers.templates import render
 from inquiry_desk.deadlines import decisions as enforcement
-from inquiry_desk.deadlines.decisions import Phase, Verdict
+from inquiry_desk.deadlines.contracts import LadderState, TimerSpec
+from inquiry_desk.deadlines.decisions import Verdict
 from inquiry_desk.deadlines.engine import InquiryFacts, compute_deadlines
 from inquiry_desk.deadlines.policy import SlaPolicy
 from inquiry_desk.errors import NotFound
 from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.model import EventType, Inquiry
-from inquiry_desk.ports import InquiryRepository, Ladders, Notifier, Timers
+from inquiry_desk.ports import InquiryRepository, Ladders, Notifier, Timeline, Timers
 
 SYSTEM = "sla"
 
@@ -43,22 +44,57 @@ class DeadlineEnforcer:
         self._inquiries = inquiries
         self._now = now
 
-    def plan(self, inquiry_id: str) -> dict[str, int]:
-        """(Re)make the inquiry's schedules after any change to it."""
+    def plan(self, inquiry_id: str, previous: Inquiry | None = None) -> dict[str, int]:
+        """After a change to the inquiry, arm its one timer at its next due instant.
+
+        `previous` is the inquiry before the change (the stream's old image): when the next due
+        instant is the same before and after, the armed timer is still right and nothing is sent.
+        """
         timeline = self._repo.timeline(inquiry_id)
         if timeline is None:
-            return self._timers.sync(inquiry_id, [])
-        wanted = enforcement.timers_for(self._policy, timeline.inquiry, timeline.events, self._now())
-        return self._timers.sync(inquiry_id, wanted)
+            return {"requests": 0}
+        now = self._now()
+        wanted = enforcement.next_timer(self._policy, timeline.inquiry, timeline.events, now)
+        before = None
+        if previous is not None:
+            earlier = [e for e in timeline.events if e.seq <= previous.event_count]
+            before = enforcement.next_timer(self._policy, previous, earlier, now)
+            if (wanted is None and before is None) or (wanted is not None and wanted.same_instant(before)):
+                return {"requests": 0}
+        return {"requests": self._timers.arm(inquiry_id, wanted, now, before)}
 
-    def fire(self, inquiry_id: str, kind: str, episode: int, phase: str) -> dict[str, Any]:
-        """A timer fired: re-read, re-decide, act at most once."""
-        timeline = self._repo.timeline(inquiry_id)
+    def fire(self, timer: TimerSpec) -> dict[str, Any]:
+        """A timer fired: re-read, re-decide everything due by now, act at most once each.
+
+        Early (Scheduler fires within its minute, so long timers are handed over ahead of time):
+        re-arm the same instant on the second-precision timer. Stale (the inquiry moved on): nothing.
+        """
+        timeline = self._repo.timeline(timer.inquiry_id)
         if timeline is None:
             return {"verdict": Verdict.NOTHING.value, "reason": "no such inquiry"}
         now = self._now()
-        decision = enforcement.decide(self._policy, timeline.inquiry, timeline.events, kind, episode, Phase(phase), now)
-        inquiry, deadline = timeline.inquiry, decision.deadline
+        if timer.at > now:
+            current = enforcement.next_timer(self._policy, timeline.inquiry, timeline.events, now)
+            if not timer.same_instant(current):
+                return {"verdict": Verdict.NOTHING.value, "reason": "stale timer: the inquiry moved on"}
+            requests = self._timers.arm(timer.inquiry_id, current, now, None)
+            return {"verdict": "rearmed", "reason": f"due at {timer.at.isoformat()}", "requests": requests}
+        return self._act_on_due(timeline, now)
+
+    def _act_on_due(self, timeline: Timeline, now: datetime) -> dict[str, Any]:
+        inquiry = timeline.inquiry
+        acted: list[dict[str, str]] = []
+        for due in enforcement.due_timers(self._policy, inquiry, timeline.events, now):
+            decision = enforcement.decide(self._policy, inquiry, timeline.events, due.kind, due.episode, due.phase, now)
+            self._carry_out(inquiry, due, decision, now)
+            if decision.verdict is not Verdict.NOTHING:
+                acted.append({"kind": due.kind, "phase": due.phase.value, "verdict": decision.verdict.value})
+        if not acted:
+            return {"verdict": Verdict.NOTHING.value, "reason": "nothing due: met, paused, moved or already done"}
+        return {"verdict": acted[0]["verdict"], "reason": f"{len(acted)} due", "acted": acted}
+
+    def _carry_out(self, inquiry: Inquiry, due: TimerSpec, decision: enforcement.Decision, now: datetime) -> None:
+        inquiry_id, kind, episode, deadline = inquiry.inquiry_id, due.kind, due.episode, decision.deadline
         mark = {"kind": kind, "episode": episode, "due": deadline.due.isoformat() if deadline else None}
         if decision.verdict is Verdict.WARN_OWNER:
             self._notify(inquiry, "deadline_warning", f"{kind} due soon", decision.reason, audience="owner")
@@ -71,62 +107,89 @@ class DeadlineEnforcer:
             )
             if decision.ladder:
                 self._ladders.start(
-                    enforcement.timer_name(inquiry_id, kind, episode, Phase.DUE),
-                    {"inquiry_id": inquiry_id, "kind": kind, "episode": episode, "ladder": decision.ladder, "step": 0},
+                    enforcement.ladder_name(inquiry_id, kind, episode),
+                    LadderState(
+                        inquiry_id=inquiry_id,
+                        kind=kind,
+                        episode=episode,
+                        ladder=decision.ladder,
+                        step=0,
+                        breached_at=now,
+                    ),
                 )
-        return {"verdict": decision.verdict.value, "reason": decision.reason}
 
-    def escalate(self, state: dict[str, Any]) -> dict[str, Any]:
+    def escalate(self, state: LadderState) -> LadderState:
         """One step of the ladder (called by the state machine); returns the next state."""
-        inquiry_id, kind = str(state["inquiry_id"]), str(state["kind"])
-        episode, ladder, step = int(state["episode"]), str(state["ladder"]), int(state["step"])
-        timeline = self._repo.timeline(inquiry_id)
+        timeline = self._repo.timeline(state.inquiry_id)
         if timeline is None:
-            raise NotFound(f"no inquiry {inquiry_id}")
+            raise NotFound(f"no inquiry {state.inquiry_id}")
         result = enforcement.escalation_step(
-            self._policy, timeline.inquiry, timeline.events, kind, episode, ladder, step
+            self._policy, timeline.inquiry, timeline.events, state.kind, state.episode, state.ladder, state.step
         )
         if result.action:
-            self._act(timeline.inquiry, result.action, kind, episode, step)
-        return {
-            **state,
-            "step": result.next_step,
-            "wait_seconds": result.wait_seconds,
-            "done": result.done,
-            "reason": result.reason,
-        }
+            self._act(timeline.inquiry, result.action, state, result)
+        elif result.done and state.step > 0:
+            # the ladder stops here: say so, with the reason (e.g. the deadline was met, by whom)
+            self._inquiries.record(
+                state.inquiry_id,
+                self._now(),
+                SYSTEM,
+                EventType.ESCALATED,
+                self._step_data(state, "stopped", result),
+            )
+        return state.model_copy(
+            update={
+                "step": result.next_step,
+                "wait_seconds": result.wait_seconds,
+                "done": result.done,
+                "reason": result.reason,
+            }
+        )
 
     def reconcile(self, teams: Iterable[str]) -> dict[str, int]:
-        """Fire every overdue deadline again (a lost schedule must not mean a silent breach)."""
+        """Act on every overdue deadline again (a lost timer must not mean a silent breach)."""
         now, fired = self._now(), 0
         for team in teams:
             for inquiry in self._repo.overdue(team, now):
                 timeline = self._repo.timeline(inquiry.inquiry_id)
                 if timeline is None:
                     continue
-                for timer in enforcement.timers_for(self._policy, timeline.inquiry, timeline.events, now):
-                    spec = timer.payload["timer"]
-                    if timer.at <= enforcement.ceil_minute(now) and spec["phase"] == Phase.DUE.value:
-                        self.fire(inquiry.inquiry_id, spec["kind"], spec["episode"], spec["phase"])
-                        fired += 1
+                fired += len(self._act_on_due(timeline, now).get("acted", []))
         return {"fired": fired}
 
-    def _act(self, inquiry: Inquiry, action: str, kind: str, episode: int, step: int) -> None:
-        now = self._now()
-        data = {"action": action, "kind": kind, "episode": episode, "step": step}
+    @staticmethod
+    def _step_data(state: LadderState, action: str, result: enforcement.EscalationStep) -> dict[str, Any]:
+        """What the timeline says of a ladder step: which deadline, which ladder and step, why."""
+        return {
+            "action": action,
+            "kind": state.kind,
+            "episode": state.episode,
+            "ladder": state.ladder,
+            "step": state.step,
+            "why": result.reason,
+            **result.extra,
+        }
+
+    def _act(self, inquiry: Inquiry, action: str, state: LadderState, result: enforcement.EscalationStep) -> None:
+        now, kind = self._now(), state.kind
+        data = self._step_data(state, action, result)
         if action == "reassign_to_supervisor":
             owner = f"supervisors:{inquiry.team or 'unassigned'}"
-            self._notify(inquiry, "escalation", f"{kind} overdue: reassigned", action, audience="supervisor")
+            self._notify(inquiry, "escalation", f"{kind} overdue: reassigned", result.reason, audience="supervisor")
             self._inquiries.record(
                 inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, {**data, "owner": owner}, changes={"owner": owner}
             )
+            return
+        if action == "keep_owner":  # an agent acted since the breach: they keep it; the supervisor hears
+            self._notify(inquiry, "escalation", f"{kind} overdue: owner kept", data["why_kept"], audience="supervisor")
+            self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
             return
         if action == "notify_customer_progress":
             self._tell_customer_progress(inquiry, {**data, "kind": "progress_notice"}, now)
             self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
             return
         audience = "manager" if action == "notify_manager" else "owner"
-        self._notify(inquiry, "escalation", f"{kind} overdue", action, audience=audience)
+        self._notify(inquiry, "escalation", f"{kind} overdue", result.reason, audience=audience)
         self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
 
     def _tell_customer_progress(self, inquiry: Inquiry, mark: dict[str, Any], now: datetime) -> None:

@@ -334,6 +334,17 @@ class JoinWindow(_Strict):
     minutes: int = Field(gt=0)
 
 
+class Arrival(_Strict):
+    """When a message counts as received: the moment our front got it, never the sender's clock."""
+
+    sender_clock_tolerance: Duration = Field(
+        default_factory=lambda: Duration(hours=24),
+        description="a sender's own timestamp further than this from our arrival time is noted on the "
+        "timeline (the deadlines run from arrival either way)",
+    )
+    note: str | None = None
+
+
 class Defaults(_Strict):
     """Fallbacks: the category of an unclassifiable inquiry, the business calendar of a target
     that names none, the calendar per region (R10.1) and the escalation ladder of a rule that
@@ -370,6 +381,7 @@ class SlaPolicy(_Strict):
     escalation_ladders: dict[str, list[LadderStep]] = Field(default_factory=dict)
     defaults: Defaults
     join_window: JoinWindow
+    arrival: Arrival = Field(default_factory=Arrival)
     queues: Queues = Field(default_factory=Queues)
     categories: dict[str, CategorySpec] = Field(min_length=1)
 

@@ -73,6 +73,7 @@ class IntakeService:
         planner: DeadlinePlanner | None = None,
         detect_language: Callable[[str], str | None] | None = None,
         identities: Callable[[InboundMessage], list[Identity]] | None = None,
+        sender_clock_tolerance: timedelta | None = None,
     ) -> None:
         self._repo = repository
         self._planner = planner
@@ -81,6 +82,7 @@ class IntakeService:
         self._triage = triage
         self._join_window = join_window
         self._policy_version = policy_version
+        self._sender_clock_tolerance = sender_clock_tolerance
 
     def receive(self, message: InboundMessage) -> IntakeResult:
         for _attempt in range(3):
@@ -163,6 +165,8 @@ class IntakeService:
                 data={"message_id": stored.message_id, "channel": message.channel.value, "joined_by": why},
             ),
         ]
+        if (note := self._clock_note(message, step.inquiry.inquiry_id, events[-1].seq + 1)) is not None:
+            events.append(note)
         advanced = step.inquiry.model_copy(update={"event_count": events[-1].seq, "version": inquiry.version + 1})
         if self._planner is not None:
             timeline = self._repo.timeline(inquiry.inquiry_id)
@@ -170,6 +174,29 @@ class IntakeService:
             advanced = advanced.model_copy(update={"next_deadline_at": self._planner.next_due(advanced, history)})
         self._repo.append(advanced, inquiry.version, events, stored, dedupe_key(message))
         return IntakeResult(inquiry.inquiry_id, customer_id, created=False, duplicate=False)
+
+    def _clock_note(self, message: InboundMessage, inquiry_id: str, seq: int) -> InquiryEvent | None:
+        """A sender's clock far from ours is worth a line on the timeline (the deadlines ignore it)."""
+        tolerance = self._sender_clock_tolerance
+        if message.sent_at is None or tolerance is None:
+            return None
+        skew = message.sent_at - message.received_at
+        if abs(skew) <= tolerance:
+            return None
+        direction = "ahead of" if skew > timedelta(0) else "behind"
+        return InquiryEvent(
+            inquiry_id=inquiry_id,
+            seq=seq,
+            type=EventType.NOTE,
+            at=message.received_at,
+            data={
+                "text": f"the sender's clock says {message.sent_at.isoformat()}, {_span(abs(skew))} {direction} "
+                f"our arrival time {message.received_at.isoformat()}; deadlines run from arrival",
+                "sent_at": message.sent_at.isoformat(),
+                "received_at": message.received_at.isoformat(),
+                "sender_clock_skew_seconds": int(skew.total_seconds()),
+            },
+        )
 
     def _open_inquiry(
         self, customer_id: str | None, message: InboundMessage, links: Linking, identities: list[Identity]
@@ -238,6 +265,9 @@ class IntakeService:
                 data={"team": classification.team, "owner": None},
             ),
         ]
+        if (note := self._clock_note(message, inquiry_id, 4)) is not None:
+            events.append(note)
+            inquiry = inquiry.model_copy(update={"event_count": 4})
         if self._planner is not None:
             inquiry = inquiry.model_copy(update={"next_deadline_at": self._planner.next_due(inquiry, events)})
         self._repo.create(
@@ -253,6 +283,13 @@ class IntakeService:
         return IntakeResult(inquiry_id, customer_id, created=True, duplicate=False)
 
 
+def _span(delta: timedelta) -> str:
+    days = delta.days
+    if days >= 2:
+        return f"{days} days"
+    return f"{int(delta.total_seconds() // 3600)} hours"
+
+
 def _message(inquiry_id: str, customer_id: str, message: InboundMessage) -> Message:
     return Message(
         message_id=new_id(message.received_at, "M"),
@@ -261,6 +298,7 @@ def _message(inquiry_id: str, customer_id: str, message: InboundMessage) -> Mess
         channel=message.channel,
         body=message.text,
         at=message.received_at,
+        sent_at=message.sent_at,
         author=customer_id,
         channel_message_id=message.channel_message_id,
         attachments=list(message.attachments),

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from inquiry_desk.intake.service import IntakeResult, IntakeService
-from inquiry_desk.model import Identity, InboundMessage, Urgency, utc_now
+from inquiry_desk.model import Identity, InboundMessage, Inquiry, Urgency, utc_now
 from inquiry_desk.runtime.settings import (
     ChannelSettings,
     IdempotencySettings,
@@ -116,6 +116,7 @@ def intake_service() -> IntakeService:
         planner=planner(),
         detect_language=_detect_language,
         identities=_strong_identities,
+        sender_clock_tolerance=p.arrival.sender_clock_tolerance.to_timedelta(),
     )
 
 
@@ -202,14 +203,19 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
     from inquiry_desk.adapters.aws import client
     from inquiry_desk.adapters.scheduler import SchedulerTimers
     from inquiry_desk.adapters.sns import SnsNotifier
+    from inquiry_desk.adapters.sqs import QueueTimers
     from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
+    from inquiry_desk.adapters.timers import DeadlineTimers
     from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
 
     timers = load(TimerSettings)
     return DeadlineEnforcer(
         repository(),
         policy(),
-        SchedulerTimers(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
+        DeadlineTimers(
+            QueueTimers(client("sqs"), timers.timer_queue_url),
+            SchedulerTimers(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
+        ),
         SnsNotifier(client("sns"), load(NotificationSettings).notifications_topic_arn),
         StepFunctionsLadders(client("stepfunctions"), timers.escalation_state_machine_arn),
         inquiry_service(),
@@ -237,3 +243,10 @@ def dispatcher() -> Dispatcher:
         windows=ChannelWindows.from_env(os.environ),
         max_attempts=outbox.max_attempts,
     )
+
+
+def inquiry_from_image(image: dict[str, Any]) -> Inquiry:
+    """An inquiry from a stream record's image (DynamoDB JSON), e.g. the state before a change."""
+    from inquiry_desk.adapters.dynamo import inquiry_from_item
+
+    return inquiry_from_item(image)

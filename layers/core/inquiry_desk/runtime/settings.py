@@ -33,6 +33,7 @@ class Env(StrEnum):
     SCHEDULE_GROUP = "SCHEDULE_GROUP"
     SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
     ESCALATION_STATE_MACHINE_ARN = "ESCALATION_STATE_MACHINE_ARN"
+    TIMER_QUEUE_URL = "TIMER_QUEUE_URL"
     MAIL_BUCKET = "MAIL_BUCKET"
     MAIL_PREFIX = "MAIL_PREFIX"
     MAIL_FROM = "DESK_MAIL_FROM"
@@ -86,6 +87,7 @@ class TimerSettings(_Piece):
     schedule_group: str = Field(alias=Env.SCHEDULE_GROUP, min_length=1)
     scheduler_role_arn: str = Field(alias=Env.SCHEDULER_ROLE_ARN, min_length=1)
     escalation_state_machine_arn: str = Field(alias=Env.ESCALATION_STATE_MACHINE_ARN, min_length=1)
+    timer_queue_url: str = Field(alias=Env.TIMER_QUEUE_URL, min_length=1)
 
 
 class OutboxSettings(_Piece):
