@@ -29,6 +29,15 @@ OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
+TEAM_GROUP_PREFIX = "team:"  # Cognito group per team: team:<team id> (see inquiry_desk.access)
+
+
+def policy_teams() -> list[str]:
+    """Every team the shipped policy routes to (one Cognito group each)."""
+    import json
+
+    policy = json.loads((CORE_PACKAGE_DIR / "policies" / "default.sla.json").read_text())
+    return sorted({c["team"] for c in policy["categories"].values()})
 
 
 def channels_secret_name(stack_name: str) -> str:

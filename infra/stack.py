@@ -48,7 +48,12 @@ class InquiryDeskStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         notifications = Notifications(self, "Notifications", data.key)
-        auth = Auth(self, "Auth", callback_urls=self.node.try_get_context("desk:consoleCallbackUrls") or [])
+        auth = Auth(
+            self,
+            "Auth",
+            callback_urls=self.node.try_get_context("desk:consoleCallbackUrls") or [],
+            teams=names.policy_teams(),
+        )
         deadlines = Deadlines(self, "Deadlines")
         schedule_group = deadlines.group
 
@@ -82,8 +87,12 @@ class InquiryDeskStack(Stack):
         data.idempotency.grant_read_write_data(intake_email.function)
         mail.route_to(intake_email.function)
 
-        console_api = DeskFunction(self, names.CONSOLE_API, layer, common)
+        console_api = DeskFunction(
+            self, names.CONSOLE_API, layer, {**common, "USER_POOL_ID": auth.user_pool.user_pool_id}
+        )
         data.table.grant(console_api.function, *TABLE_ACTIONS)
+        # the agent directory: callers still enabled, assignment targets exist and are in the team
+        auth.user_pool.grant(console_api.function, "cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser")
 
         inbound_sms = sns.Topic(self, "InboundSms", display_name="Two-way SMS inbound", master_key=data.key)
         intake_sms = DeskFunction(self, names.INTAKE_SMS, layer, common)

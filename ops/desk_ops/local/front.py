@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 
@@ -26,16 +26,18 @@ ROUTES: list[tuple[str, str, bool]] = [  # prefix, function, needs a Cognito tok
 
 
 class TokenVerifier:
-    def __init__(self, jwks_url: str, issuer: str, client_id: str) -> None:
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True)
+    """The pool's own signing key (made by the local system at start, see LocalSystem), the
+    issuer and the console client: the checks API Gateway's Cognito authorizer makes."""
+
+    def __init__(self, public_key_pem: bytes, issuer: str, client_id: str) -> None:
+        self._key = public_key_pem
         self.issuer = issuer
         self.client_id = client_id
 
     def claims(self, token: str) -> dict[str, Any]:
-        key = self._jwks.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
             token,
-            key.key,
+            self._key,
             algorithms=["RS256"],
             audience=self.client_id,
             issuer=self.issuer,
@@ -55,6 +57,7 @@ def api_gateway_event(
     stage: str,
 ) -> dict[str, Any]:
     split = urlsplit(raw_path)
+    path = unquote(split.path)  # API Gateway hands Lambda the decoded path
     query = dict(parse_qsl(split.query, keep_blank_values=True))
     multi: dict[str, list[str]] = {}
     for k, v in parse_qsl(split.query, keep_blank_values=True):
@@ -64,8 +67,8 @@ def api_gateway_event(
     except UnicodeDecodeError:
         text, is_b64 = base64.b64encode(body).decode(), True
     return {
-        "resource": split.path,
-        "path": split.path,
+        "resource": path,
+        "path": path,
         "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -74,9 +77,9 @@ def api_gateway_event(
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": split.path,
+            "resourcePath": path,
             "httpMethod": method,
-            "path": split.path,  # as requested: locally there is no stage prefix in the URL
+            "path": path,  # as requested: locally there is no stage prefix in the URL
             "stage": stage,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
@@ -167,7 +170,18 @@ class Front:
                 content_type = out_headers.pop("Content-Type", out_headers.pop("content-type", "application/json"))
                 self._send(int(result.get("statusCode", 200)), content_type, raw, out_headers)
 
+            def _not_allowed(self) -> None:
+                body = json.dumps({"error": "method_not_allowed", "reason": f"{self.command} is not served"}).encode()
+                self.send_response(405)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Allow", "GET, POST")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+            do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True

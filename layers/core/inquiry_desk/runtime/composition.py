@@ -187,3 +187,15 @@ def enforcer(own_arn: str) -> Any:
 def teams() -> list[str]:
     """Every team the policy routes to (the reconciler walks their queues)."""
     return sorted({c.team for c in policy().categories.values()})
+
+
+@cache
+def directory() -> Any:
+    """Agents and their teams (the console API checks callers and assignment targets)."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.cognito import CognitoDirectory
+
+    pool = settings().user_pool_id
+    if not pool:
+        raise RuntimeError("console_api needs USER_POOL_ID")
+    return CognitoDirectory(client("cognito-idp"), pool)

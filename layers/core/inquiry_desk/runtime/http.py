@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from inquiry_desk.errors import DeskError, PayloadTooLarge
+from inquiry_desk.access.rules import (
+    Need,
+    Principal,
+    Unauthorized,
+    check_action,
+    check_team,
+    principal_from_claims,
+    require_role,
+)
+from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadTooLarge
 from inquiry_desk.runtime.observability import logger
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def error_response(status: int, code: str, reason: str) -> Response[str]:
@@ -60,3 +73,117 @@ def raw_body(event: dict[str, Any], limit: int) -> bytes:
     if len(raw) > limit:
         raise PayloadTooLarge(f"body is {len(raw)} bytes; the limit is {limit}")
     return raw
+
+
+# --- access: one guard in front of every agents' API route --------------------------------------
+_NEEDS: dict[Callable[..., Any], Need] = {}
+PRINCIPAL = "principal"
+
+
+def requires(need: Need) -> Callable[[F], F]:
+    """Name what a route needs (put it under the route decorator); a route without one is refused."""
+
+    def mark(func: F) -> F:
+        _NEEDS[func] = need
+        return func
+
+    return mark
+
+
+def route_need(func: Callable[..., Any]) -> Need | None:
+    return _NEEDS.get(func)
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    principal: Principal = app.context[PRINCIPAL]
+    return principal
+
+
+def install_access_guard(app: APIGatewayRestResolver) -> None:
+    """Every route passes here first: who is signing in, which route, and its need (R8.2)."""
+    from inquiry_desk.runtime import composition
+
+    def guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        claims = app.current_event.request_context.authorizer.claims
+        principal = principal_from_claims(claims)
+        if composition.directory().teams_of(principal.user) is None:
+            raise Unauthorized(f"{principal.user} is not an active agent")
+        require_role(principal)
+        route = app.context.get("_route")
+        need = route_need(route.func) if route is not None else None
+        if need is None:
+            raise Forbidden("this route declares no access rule")
+        args: dict[str, str] = app.context.get("_route_args") or {}
+        _check(app, principal, need, args)
+        app.append_context(**{PRINCIPAL: principal})
+        return next_middleware(app)
+
+    # The guard runs before request validation, so a caller without the right learns nothing
+    # from validation errors either: wrap the resolver's validation middleware (made by
+    # make_resolver) with it. The route x role tests fail if this ever stops being first.
+    validation = getattr(app, "_request_validation_middleware", None)
+    if validation is None:
+        app.use(middlewares=[guard])
+        return
+
+    def guard_then_validate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        return guard(app, lambda a: validation(a, next_middleware))
+
+    app._request_validation_middleware = guard_then_validate  # type: ignore[attr-defined]
+
+
+def _json_object(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The body as a JSON object, or {} (validation, which runs next, says what is wrong)."""
+    try:
+        body = json.loads(app.current_event.decoded_body or "{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _check(app: APIGatewayRestResolver, principal: Principal, need: Need, args: dict[str, str]) -> None:
+    from inquiry_desk.runtime import composition
+
+    if need is Need.SIGNED_IN:
+        return
+    if need is Need.ADMIN:
+        if not principal.is_admin:
+            raise Forbidden("only admins may do this")
+        return
+    if need is Need.TEAM:
+        team = args["team"]
+        if team not in composition.teams():
+            raise NotFound(f"no team {team}")
+        check_team(principal, team, "this queue")
+        return
+    if need in (Need.INQUIRY, Need.INQUIRY_ACTION):
+        inquiry = composition.repository().get(args["inquiry_id"])
+        if inquiry is None:
+            raise NotFound(f"no inquiry {args['inquiry_id']}")
+        if need is Need.INQUIRY:
+            check_team(principal, inquiry.team, "this inquiry")
+            return
+        body = _json_object(app)
+        owner = body.get("owner")
+        agents = {str(owner): composition.directory().teams_of(str(owner))} if owner else {}
+        check_action(
+            principal,
+            inquiry.team,
+            str(body.get("action")),
+            body,
+            composition.teams(),
+            composition.policy().categories,
+            agents,
+        )
+        return
+    customer_id = args["customer_id"]
+    repo = composition.repository()
+    if repo.get_customer(customer_id) is None:
+        raise NotFound(f"no customer {customer_id}")
+    teams = [i.team for i in repo.customer_inquiries(customer_id, limit=500)]
+    if need is Need.CUSTOMER:
+        if not principal.sees_any(teams):
+            raise Forbidden("this customer has no inquiry in your teams")
+        return
+    if not any(principal.supervises(t) for t in teams) and not principal.is_admin:
+        raise Forbidden("undoing a customer link needs supervision rights on one of the customer's teams")
