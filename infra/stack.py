@@ -16,6 +16,7 @@ from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.deadlines import Deadlines
+from infra.constructs.edge import DEFAULT_RATE_LIMIT, Edge
 from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
@@ -120,6 +121,12 @@ class InquiryDeskStack(Stack):
         )
 
         api = Api(self, "Http", intake.function, console_api.function, auth.user_pool)
+        Edge(
+            self,
+            "Edge",
+            api.rest_api.deployment_stage,
+            rate_limit=int(self.node.try_get_context("desk:wafRateLimit") or DEFAULT_RATE_LIMIT),
+        )
 
         for key, value in {
             names.OUT_TABLE: data.table.table_name,
@@ -190,8 +197,6 @@ class InquiryDeskStack(Stack):
             {
                 f"{ack}APIG2": "Bodies are validated in the handlers (Event Handler + pydantic), which must "
                 "also see the raw bytes to check each channel's signature.",
-                f"{ack}APIG3": "WAF is an operator's choice per deployment (cost); API throttling is set on "
-                "the stage and every webhook verifies a signature before any write.",
             },
         )
         _acknowledge(

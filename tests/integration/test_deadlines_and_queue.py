@@ -95,11 +95,12 @@ def test_unknown_inquiry_is_404_and_bad_action_422(runner: Any) -> None:
     claims = agent_claims("agent-7")
     missing = runner.invoke("console_api", api_gateway_event("GET", "/api/inquiries/QNOPE", {}, b"", claims, "v1"))
     assert missing["statusCode"] == 404
+    inquiry_id = _post_chat(runner, "where is my order?", datetime.now(UTC))
     bad = runner.invoke(
         "console_api",
         api_gateway_event(
             "POST",
-            "/api/inquiries/QNOPE/actions",
+            f"/api/inquiries/{inquiry_id}/actions",
             {"Content-Type": "application/json"},
             b'{"action": "explode"}',
             claims,
