@@ -114,7 +114,15 @@ def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[Acti
     return json_response(200, {"inquiry": _dump(inquiry)})
 
 
-@app.post("/api/inquiries", tags=["inquiries"], summary="Record a phone call or in-store visit")
+@app.post(
+    "/api/inquiries",
+    tags=["inquiries"],
+    summary="Record a phone call or in-store visit",
+    responses={
+        201: {"description": "Recorded: a new inquiry, or the message joined an open one"},
+        200: {"description": "Already recorded (the same reference): nothing new"},
+    },
+)
 @requires(Need.SIGNED_IN)
 def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     message = recorded_message(request.model_dump(), _actor(), utc_now(), settings().default_country_code)

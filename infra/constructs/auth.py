@@ -37,6 +37,7 @@ class Auth(Construct):
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
             id_token_validity=Duration.hours(8),
             prevent_user_existence_errors=True,
+            enable_token_revocation=True,
             o_auth=cognito.OAuthSettings(callback_urls=callback_urls),
         )
         for group in AGENT_GROUPS:

@@ -55,7 +55,9 @@ def api_gateway_event(
     body: bytes,
     claims: dict[str, Any] | None,
     stage: str,
+    header_list: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """As API Gateway builds it: `headers` keeps the last value, `multiValueHeaders` every one."""
     split = urlsplit(raw_path)
     path = unquote(split.path)  # API Gateway hands Lambda the decoded path
     query = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -71,7 +73,7 @@ def api_gateway_event(
         "path": path,
         "httpMethod": method,
         "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "multiValueHeaders": _multi(header_list) if header_list else {k: [v] for k, v in headers.items()},
         "queryStringParameters": query or None,
         "multiValueQueryStringParameters": multi or None,
         "pathParameters": None,
@@ -90,6 +92,18 @@ def api_gateway_event(
         "body": text if body else None,
         "isBase64Encoded": is_b64,
     }
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    multi: dict[str, list[str]] = {}
+    for k, v in pairs:
+        multi.setdefault(k, []).append(v)
+    return multi
+
+
+def _unauthorized(reason: str) -> dict[str, str]:
+    """What API Gateway answers for the authorizer (its gateway response, see infra Api)."""
+    return {"error": "unauthorized", "reason": reason}
 
 
 class Front:
@@ -146,20 +160,22 @@ class Front:
                     token = auth[7:] if auth.lower().startswith("bearer ") else auth
                     check = verifier()
                     if not token or check is None:
-                        self._json(401, {"message": "Unauthorized"})
+                        self._json(401, _unauthorized("a Cognito ID token is required (Authorization header)"))
                         return
                     try:
                         claims = check.claims(token)
                     except jwt.PyJWTError as err:
-                        self._json(401, {"message": "Unauthorized", "reason": str(err)})
+                        self._json(401, _unauthorized(f"the token is not valid: {err}"))
                         return
                     claims = {k: (" ".join(v) if isinstance(v, list) else v) for k, v in claims.items()}
                 headers = {k: v for k, v in self.headers.items()}
-                event = api_gateway_event(self.command, self.path, headers, body, claims, stage)
+                event = api_gateway_event(
+                    self.command, self.path, headers, body, claims, stage, list(self.headers.items())
+                )
                 try:
                     result = invoke(route[1], event)
                 except Exception as err:  # API Gateway answers 502 when the Lambda fails
-                    self._json(502, {"message": "Internal server error", "reason": str(err)})
+                    self._json(502, {"error": "internal_error", "reason": str(err)})
                     return
                 payload = result.get("body") or ""
                 raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
@@ -182,6 +198,11 @@ class Front:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
             do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+            def __getattr__(self, name: str) -> Any:  # any other method (QUERY, PROPFIND...): 405
+                if name.startswith("do_"):
+                    return self._not_allowed
+                raise AttributeError(name)
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True

@@ -24,7 +24,7 @@ from inquiry_desk.access.rules import (
     principal_from_claims,
     require_role,
 )
-from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadTooLarge
+from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadError, PayloadTooLarge
 from inquiry_desk.runtime.observability import logger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,8 +66,24 @@ def make_resolver() -> APIGatewayRestResolver:
     return app
 
 
+# What a channel's signature depends on: sent twice, which one was checked would be a guess.
+SIGNED_HEADERS = frozenset({"x-desk-signature", "x-desk-timestamp", "x-hub-signature-256", "x-twilio-signature"})
+SIGNED_QUERY = frozenset({"signature", "msg_signature", "timestamp", "nonce", "echostr", "hub.verify_token"})
+
+
+def refuse_repeated_signature_parts(event: dict[str, Any]) -> None:
+    """A signature header or query parameter given more than once is refused (400, with which)."""
+    for key, values in (event.get("multiValueHeaders") or {}).items():
+        if key.lower() in SIGNED_HEADERS and len(values or []) > 1:
+            raise PayloadError(f"header {key} is given {len(values)} times; send it once")
+    for key, values in (event.get("multiValueQueryStringParameters") or {}).items():
+        if key in SIGNED_QUERY and len(values or []) > 1:
+            raise PayloadError(f"query parameter {key} is given {len(values)} times; send it once")
+
+
 def raw_body(event: dict[str, Any], limit: int) -> bytes:
     """The request body exactly as the channel sent it (signatures are over these bytes)."""
+    refuse_repeated_signature_parts(event)
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     if len(raw) > limit:
