@@ -89,9 +89,31 @@ class InquiryDeskStack(Stack):
         mail.route_to(intake_email.function)
 
         console_api = DeskFunction(
-            self, names.CONSOLE_API, layer, {**common, "USER_POOL_ID": auth.user_pool.user_pool_id}
+            self,
+            names.CONSOLE_API,
+            layer,
+            {
+                **common,
+                "USER_POOL_ID": auth.user_pool.user_pool_id,
+                "MAIL_BUCKET": mail.bucket.bucket_name,
+                "MAIL_PREFIX": names.MAIL_PREFIX,
+            },
         )
         data.table.grant(console_api.function, *TABLE_ACTIONS)
+        # erasure on request (admins only, checked in the API): identity links go, mail objects go
+        data.table.grant(console_api.function, "dynamodb:DeleteItem")
+        console_api.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[mail.bucket.bucket_arn])
+        )
+        console_api.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"],
+                resources=[
+                    mail.bucket.arn_for_objects(f"{names.MAIL_PREFIX}*"),
+                    mail.bucket.arn_for_objects("attachments/*"),
+                ],
+            )
+        )
         # the agent directory: callers still enabled, assignment targets exist and are in the team
         auth.user_pool.grant(console_api.function, "cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser")
 
@@ -183,6 +205,15 @@ class InquiryDeskStack(Stack):
                 "message id under inbound/; intake_email may only read there.",
                 f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/attachments/*]": "Attachments are kept under "
                 "attachments/<mail id>/; intake_email may only write there.",
+            },
+        )
+        _acknowledge(
+            functions[2].role.node.find_child("DefaultPolicy"),
+            {
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/inbound/*]": "Erasure on a customer's request "
+                "deletes that customer's raw mails, named by SES message id under inbound/ (admins only).",
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/attachments/*]": "Erasure deletes the attachments "
+                "kept under attachments/<mail id>/ of the customer's mails (admins only).",
             },
         )
         _acknowledge(

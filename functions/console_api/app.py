@@ -172,6 +172,22 @@ def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
     )
 
 
+class EraseRequest(BaseModel):
+    reason: str = Field(min_length=3, max_length=2_000, description="the customer's request, e.g. its ticket")
+
+
+@app.post(
+    "/api/customers/<customer_id>/erase",
+    tags=["customers"],
+    summary="Erase a customer's personal data on request (admins); timelines keep a tombstone",
+)
+@requires(Need.ADMIN)
+def erase_customer(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[EraseRequest, Body()]) -> Any:
+    done = composition.eraser().erase(customer_id, _actor(), utc_now(), request.reason)
+    logger.info("customer erased", extra={"customer_id": customer_id, "inquiries": len(done.inquiries)})
+    return json_response(200, done.__dict__)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def _refusals(path: str, method: str) -> dict[int, str]:
     if method == "post":
         refusals[409] = "The lifecycle does not allow this now, or a concurrent change won"
         refusals[413] = common[413]
+        refusals[415] = "The body is not application/json"
     return refusals
 
 

@@ -199,3 +199,16 @@ def directory() -> Any:
     if not pool:
         raise RuntimeError("console_api needs USER_POOL_ID")
     return CognitoDirectory(client("cognito-idp"), pool)
+
+
+def eraser() -> Any:
+    """Erasure on a customer's request (admins): table, mail bucket, tombstones."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.erasure import DynamoS3ErasureStore
+    from inquiry_desk.customers.erasure import CustomerEraser
+
+    s = settings()
+    store = DynamoS3ErasureStore(
+        client("dynamodb"), s.table_name, client("s3") if s.mail_bucket else None, s.mail_bucket, s.mail_prefix
+    )
+    return CustomerEraser(repository(), store, inquiry_service())

@@ -24,7 +24,7 @@ from inquiry_desk.access.rules import (
     principal_from_claims,
     require_role,
 )
-from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadError, PayloadTooLarge
+from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadError, PayloadTooLarge, UnsupportedMediaType
 from inquiry_desk.runtime.observability import logger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -143,9 +143,19 @@ def install_access_guard(app: APIGatewayRestResolver) -> None:
         return
 
     def guard_then_validate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-        return guard(app, lambda a: validation(a, next_middleware))
+        return guard(app, lambda a: validation(_json_only(a), next_middleware))
 
     app._request_validation_middleware = guard_then_validate  # type: ignore[attr-defined]
+
+
+def _json_only(app: APIGatewayRestResolver) -> APIGatewayRestResolver:
+    """The agents' API reads JSON bodies only: any other declared type is a 415 with the reason."""
+    kind = (app.current_event.headers or {}).get("Content-Type") or next(
+        (v for k, v in (app.current_event.headers or {}).items() if k.lower() == "content-type"), ""
+    )
+    if app.current_event.body and kind and not kind.split(";")[0].strip().lower().endswith("json"):
+        raise UnsupportedMediaType(f"send the body as application/json, not {kind.split(';')[0]}")
+    return app
 
 
 def _json_object(app: APIGatewayRestResolver) -> dict[str, Any]:
