@@ -51,7 +51,8 @@ def make_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(DeskError)
     def _desk_error(err: DeskError) -> Response[str]:
-        logger.info("request refused", extra={"error": err.code, "reason": err.reason})
+        # the reason goes to the caller only: it may quote what was sent (personal data, R8.2)
+        logger.info("request refused", extra={"error": err.code, "status": err.http_status})
         return error_response(err.http_status, err.code, err.reason)
 
     @app.exception_handler(RequestValidationError)
