@@ -26,6 +26,7 @@ OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
+OUT_ARCHIVE_BUCKET = "ArchiveBucketName"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
@@ -59,6 +60,7 @@ INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep atta
 INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
+ARCHIVER = FunctionSpec("archiver", "Retention: closed inquiries past the policy's age to the archive", timeout_s=300)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

@@ -22,6 +22,7 @@ from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
 from infra.constructs.outbox import Outbox
+from infra.constructs.retention import ARCHIVE_PREFIX, Retention
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
 TABLE_ACTIONS = (
@@ -114,6 +115,21 @@ class InquiryDeskStack(Stack):
                 ],
             )
         )
+        retention = Retention(self, "Retention", data.key)
+        archiver = DeskFunction(self, names.ARCHIVER, layer, {**common, "ARCHIVE_BUCKET": retention.bucket.bucket_name})
+        data.table.grant(archiver.function, *TABLE_ACTIONS, "dynamodb:BatchWriteItem")
+        retention.schedule(archiver)
+        # erasure reaches archived inquiries too
+        console_api.function.add_environment("ARCHIVE_BUCKET", retention.bucket.bucket_name)
+        for fn in (archiver, console_api):
+            fn.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:PutObject"],
+                    resources=[retention.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*")],
+                )
+            )
+            data.key.grant_encrypt_decrypt(fn.function)
+
         # the agent directory: callers still enabled, assignment targets exist and are in the team
         auth.user_pool.grant(console_api.function, "cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser")
 
@@ -161,10 +177,11 @@ class InquiryDeskStack(Stack):
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
             names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
+            names.OUT_ARCHIVE_BUCKET: retention.bucket.bucket_name,
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms], api, mail)
+        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms, archiver], api, mail)
 
     def _suppress(self, functions: list[DeskFunction], api: Api, mail: Mail) -> None:
         """Every cdk-nag finding we accept, each acknowledged on its construct with its reason."""
@@ -192,6 +209,13 @@ class InquiryDeskStack(Stack):
                 },
             )
         _acknowledge(
+            self.node.find_child("Retention").node.find_child("Archive"),
+            {
+                f"{ack}S1": "The archive is written only by the archiver and read by operators' CLI; object "
+                "access is audited with CloudTrail data events where an operator enables them.",
+            },
+        )
+        _acknowledge(
             mail.bucket,
             {
                 f"{ack}S1": "Raw inbound mail is written only by SES and read only by intake_email; object-level "
@@ -207,6 +231,14 @@ class InquiryDeskStack(Stack):
                 "attachments/<mail id>/; intake_email may only write there.",
             },
         )
+        for fn in (functions[2], functions[5]):
+            _acknowledge(
+                fn.role.node.find_child("DefaultPolicy"),
+                {
+                    f"{ack}IAM5[Resource::<RetentionArchiveDC60FF6F.Arn>/inquiries/*]": "One archive object per "
+                    "inquiry, named by its id under inquiries/: the archiver writes them, erasure rewrites them.",
+                },
+            )
         _acknowledge(
             functions[2].role.node.find_child("DefaultPolicy"),
             {

@@ -45,7 +45,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
     table = outputs[names.OUT_TABLE]
     repository = DynamoInquiryRepository(db, table)
     store = DynamoS3ErasureStore(db, table, s3, outputs.get(names.OUT_MAIL_BUCKET), names.MAIL_PREFIX)
-    eraser = CustomerEraser(repository, store, InquiryService(repository))
+    from inquiry_desk.adapters.archive import S3Archive
+
+    bucket = outputs.get(names.OUT_ARCHIVE_BUCKET)
+    archive = S3Archive(s3, bucket, db, table) if bucket else None
+    eraser = CustomerEraser(repository, store, InquiryService(repository), archive)
     try:
         done = eraser.erase(args.customer_id, f"operator:{getpass.getuser()}", utc_now(), args.reason)
     except DeskError as err:

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Protocol
 
 from inquiry_desk.errors import NotFound
-from inquiry_desk.model import Customer, EventType, Inquiry
-from inquiry_desk.ports import InquiryRepository
+from inquiry_desk.model import Customer, EventType, Inquiry, InquiryEvent
+from inquiry_desk.ports import InquiryRepository, Timeline
 
 ERASED = "[erased]"
 # Inquiry fields that carry personal data, and what they become.
@@ -44,6 +44,14 @@ class ErasureStore(Protocol):
         """Delete raw mail and attachments of these mails; return how many objects went."""
 
 
+class ArchivedInquiries(Protocol):
+    def archived_of(self, customer_id: str) -> list[str]: ...
+
+    def get(self, inquiry_id: str) -> Timeline | None: ...
+
+    def replace(self, timeline: Timeline) -> None: ...
+
+
 class Tombstones(Protocol):
     def record(
         self,
@@ -65,10 +73,17 @@ class Erased:
 
 
 class CustomerEraser:
-    def __init__(self, repository: InquiryRepository, store: ErasureStore, inquiries: Tombstones) -> None:
+    def __init__(
+        self,
+        repository: InquiryRepository,
+        store: ErasureStore,
+        inquiries: Tombstones,
+        archive: ArchivedInquiries | None = None,
+    ) -> None:
         self._repo = repository
         self._store = store
         self._inquiries = inquiries
+        self._archive = archive
 
     def erase(self, customer_id: str, actor: str, at: datetime, reason: str) -> Erased:
         customer = self._repo.get_customer(customer_id)
@@ -91,7 +106,33 @@ class CustomerEraser:
             done.inquiries.append(inquiry.inquiry_id)
         for inquiry_id in done.inquiries:
             self._store.erase_events(inquiry_id, sorted(set(values), key=len, reverse=True))
+        if self._archive is not None:
+            for inquiry_id in self._archive.archived_of(customer_id):
+                archived = self._archive.get(inquiry_id)
+                if archived is not None:
+                    mail_ids += [m.metadata["mail_id"] for m in archived.messages if "mail_id" in m.metadata]
+                    self._archive.replace(_erased(archived, actor, at, reason))
+                    done.inquiries.append(inquiry_id)
         self._store.erase_identity_links(customer)
         self._store.erase_profile(customer_id, at)
         done.mail_objects = self._store.erase_mail(sorted(set(mail_ids)))
         return done
+
+
+def _erased(timeline: Timeline, actor: str, at: datetime, reason: str) -> Timeline:
+    """An archived inquiry with its personal data gone and the tombstone on its timeline."""
+    inquiry = timeline.inquiry.model_copy(update=dict(INQUIRY_FIELDS))
+    messages = [
+        m.model_copy(update={"body": ERASED, "sender": None, "attachments": [], "metadata": {}})
+        for m in timeline.messages
+    ]
+    events = [e.model_copy(update={"data": {}}) if e.data else e for e in timeline.events]
+    tombstone = InquiryEvent(
+        inquiry_id=inquiry.inquiry_id,
+        seq=len(events) + 1,
+        type=EventType.CUSTOMER_ERASED,
+        at=at,
+        actor=actor,
+        data={"reason": reason, "customer_id": inquiry.customer_id},
+    )
+    return Timeline(inquiry, [*events, tombstone], messages)

@@ -211,4 +211,22 @@ def eraser() -> Any:
     store = DynamoS3ErasureStore(
         client("dynamodb"), s.table_name, client("s3") if s.mail_bucket else None, s.mail_bucket, s.mail_prefix
     )
-    return CustomerEraser(repository(), store, inquiry_service())
+    return CustomerEraser(repository(), store, inquiry_service(), archive() if s.archive_bucket else None)
+
+
+def archive() -> Any:
+    from inquiry_desk.adapters.archive import S3Archive
+    from inquiry_desk.adapters.aws import client
+
+    bucket = settings().archive_bucket
+    if not bucket:
+        raise RuntimeError("the archiver needs ARCHIVE_BUCKET")
+    return S3Archive(client("s3"), bucket, client("dynamodb"), settings().table_name)
+
+
+def archiver() -> Any:
+    """Closed inquiries past the retention policy's age -> the archive bucket (R8.1, R8.4)."""
+    from inquiry_desk.retention.archiver import Archiver
+    from inquiry_desk.retention.policy import load_retention
+
+    return Archiver(repository(), archive(), load_retention())

@@ -29,6 +29,7 @@ class Settings(BaseModel):
     escalation_state_machine_arn: str | None = Field(default=None, alias="ESCALATION_STATE_MACHINE_ARN")
     mail_bucket: str | None = Field(default=None, alias="MAIL_BUCKET")
     mail_prefix: str = Field(default="inbound/", alias="MAIL_PREFIX")
+    archive_bucket: str | None = Field(default=None, alias="ARCHIVE_BUCKET")
     user_pool_id: str | None = Field(default=None, alias="USER_POOL_ID")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
 
