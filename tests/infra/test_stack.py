@@ -167,3 +167,23 @@ def test_waf_on_the_stage_limits_rate_per_source_with_managed_rules(template: di
     assert common["VendorName"] == "AWS"
     (association,) = _of(template, "AWS::WAFv2::WebACLAssociation").values()
     assert "stages/" in json.dumps(association["Properties"]["ResourceArn"])
+
+
+def test_R8_1_no_ttl_on_the_records_and_the_archive_moves_to_a_cheaper_class(template: dict[str, Any]) -> None:
+    tables = _of(template, "AWS::DynamoDB::Table")
+    main = next(t["Properties"] for t in tables.values() if "StreamSpecification" in t["Properties"])
+    assert "TimeToLiveSpecification" not in main, "records must not expire from the table (R8.1)"
+    archive = next(
+        b["Properties"] for lid, b in _of(template, "AWS::S3::Bucket").items() if lid.startswith("RetentionArchive")
+    )
+    (rule,) = archive["LifecycleConfiguration"]["Rules"]
+    assert rule["Transitions"][0]["StorageClass"] == "GLACIER_IR"
+    assert rule["ExpirationInDays"] >= 183
+    assert (
+        archive["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "aws:kms"
+    )
+    schedules = [r["Properties"].get("ScheduleExpression") for r in _of(template, "AWS::Events::Rule").values()]
+    assert "rate(1 day)" in schedules
