@@ -26,9 +26,19 @@ OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
+OUT_ARCHIVE_BUCKET = "ArchiveBucketName"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
+TEAM_GROUP_PREFIX = "team:"  # Cognito group per team: team:<team id> (see inquiry_desk.access)
+
+
+def policy_teams() -> list[str]:
+    """Every team the shipped policy routes to (one Cognito group each)."""
+    import json
+
+    policy = json.loads((CORE_PACKAGE_DIR / "policies" / "default.sla.json").read_text())
+    return sorted({c["team"] for c in policy["categories"].values()})
 
 
 def channels_secret_name(stack_name: str) -> str:
@@ -50,6 +60,7 @@ INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep atta
 INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: arm each inquiry's timer, warn, breach, escalate", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
+ARCHIVER = FunctionSpec("archiver", "Retention: closed inquiries past the policy's age to the archive", timeout_s=300)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

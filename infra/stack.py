@@ -17,11 +17,13 @@ from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.deadlines import Deadlines
+from infra.constructs.edge import DEFAULT_RATE_LIMIT, Edge
 from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
 from infra.constructs.outbox import Outbox
+from infra.constructs.retention import ARCHIVE_PREFIX, Retention
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
 TABLE_ACTIONS = (
@@ -49,7 +51,12 @@ class InquiryDeskStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         notifications = Notifications(self, "Notifications", data.key)
-        auth = Auth(self, "Auth", callback_urls=self.node.try_get_context("desk:consoleCallbackUrls") or [])
+        auth = Auth(
+            self,
+            "Auth",
+            callback_urls=self.node.try_get_context("desk:consoleCallbackUrls") or [],
+            teams=names.policy_teams(),
+        )
         deadlines = Deadlines(self, "Deadlines")
         schedule_group = deadlines.group
 
@@ -83,8 +90,51 @@ class InquiryDeskStack(Stack):
         data.idempotency.grant_read_write_data(intake_email.function)
         mail.route_to(intake_email.function)
 
-        console_api = DeskFunction(self, names.CONSOLE_API, layer, common)
+        console_api = DeskFunction(
+            self,
+            names.CONSOLE_API,
+            layer,
+            {
+                **common,
+                Env.USER_POOL_ID: auth.user_pool.user_pool_id,
+                Env.MAIL_BUCKET: mail.bucket.bucket_name,
+                Env.MAIL_PREFIX: names.MAIL_PREFIX,
+            },
+        )
         data.table.grant(console_api.function, *TABLE_ACTIONS)
+        # erasure on request (admins only, checked in the API): identity links go, mail objects go
+        data.table.grant(console_api.function, "dynamodb:DeleteItem")
+        console_api.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[mail.bucket.bucket_arn])
+        )
+        console_api.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"],
+                resources=[
+                    mail.bucket.arn_for_objects(f"{names.MAIL_PREFIX}*"),
+                    mail.bucket.arn_for_objects("attachments/*"),
+                ],
+            )
+        )
+        retention = Retention(self, "Retention", data.key)
+        archiver = DeskFunction(
+            self, names.ARCHIVER, layer, {**common, Env.ARCHIVE_BUCKET: retention.bucket.bucket_name}
+        )
+        data.table.grant(archiver.function, *TABLE_ACTIONS, "dynamodb:BatchWriteItem")
+        retention.schedule(archiver)
+        # erasure reaches archived inquiries too
+        console_api.function.add_environment(Env.ARCHIVE_BUCKET.value, retention.bucket.bucket_name)
+        for fn in (archiver, console_api):
+            fn.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:PutObject"],
+                    resources=[retention.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*")],
+                )
+            )
+            data.key.grant_encrypt_decrypt(fn.function)
+
+        # the agent directory: callers still enabled, assignment targets exist and are in the team
+        auth.user_pool.grant(console_api.function, "cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser")
 
         inbound_sms = sns.Topic(self, "InboundSms", display_name="Two-way SMS inbound", master_key=data.key)
         intake_sms = DeskFunction(self, names.INTAKE_SMS, layer, common)
@@ -112,6 +162,12 @@ class InquiryDeskStack(Stack):
         )
 
         api = Api(self, "Http", intake.function, console_api.function, auth.user_pool)
+        Edge(
+            self,
+            "Edge",
+            api.rest_api.deployment_stage,
+            rate_limit=int(self.node.try_get_context("desk:wafRateLimit") or DEFAULT_RATE_LIMIT),
+        )
 
         for key, value in {
             names.OUT_TABLE: data.table.table_name,
@@ -124,10 +180,11 @@ class InquiryDeskStack(Stack):
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
             names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
+            names.OUT_ARCHIVE_BUCKET: retention.bucket.bucket_name,
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms], api, mail)
+        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms, archiver], api, mail)
 
     def _suppress(self, functions: list[DeskFunction], api: Api, mail: Mail) -> None:
         """Every cdk-nag finding we accept, each acknowledged on its construct with its reason."""
@@ -155,6 +212,13 @@ class InquiryDeskStack(Stack):
                 },
             )
         _acknowledge(
+            self.node.find_child("Retention").node.find_child("Archive"),
+            {
+                f"{ack}S1": "The archive is written only by the archiver and read by operators' CLI; object "
+                "access is audited with CloudTrail data events where an operator enables them.",
+            },
+        )
+        _acknowledge(
             mail.bucket,
             {
                 f"{ack}S1": "Raw inbound mail is written only by SES and read only by intake_email; object-level "
@@ -170,6 +234,23 @@ class InquiryDeskStack(Stack):
                 "attachments/<mail id>/; intake_email may only write there.",
             },
         )
+        for fn in (functions[2], functions[5]):
+            _acknowledge(
+                fn.role.node.find_child("DefaultPolicy"),
+                {
+                    f"{ack}IAM5[Resource::<RetentionArchiveDC60FF6F.Arn>/inquiries/*]": "One archive object per "
+                    "inquiry, named by its id under inquiries/: the archiver writes them, erasure rewrites them.",
+                },
+            )
+        _acknowledge(
+            functions[2].role.node.find_child("DefaultPolicy"),
+            {
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/inbound/*]": "Erasure on a customer's request "
+                "deletes that customer's raw mails, named by SES message id under inbound/ (admins only).",
+                f"{ack}IAM5[Resource::<MailRawA7895CE5.Arn>/attachments/*]": "Erasure deletes the attachments "
+                "kept under attachments/<mail id>/ of the customer's mails (admins only).",
+            },
+        )
         _acknowledge(
             self.node.find_child("ChannelsSecret"),
             {
@@ -182,8 +263,6 @@ class InquiryDeskStack(Stack):
             {
                 f"{ack}APIG2": "Bodies are validated in the handlers (Event Handler + pydantic), which must "
                 "also see the raw bytes to check each channel's signature.",
-                f"{ack}APIG3": "WAF is an operator's choice per deployment (cost); API throttling is set on "
-                "the stage and every webhook verifies a signature before any write.",
             },
         )
         _acknowledge(

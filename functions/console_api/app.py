@@ -8,18 +8,20 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk.errors import Forbidden, NotFound
+from inquiry_desk.access.rules import Need
+from inquiry_desk.errors import NotFound
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
 from inquiry_desk.model import utc_now
 from inquiry_desk.runtime import composition
-from inquiry_desk.runtime.http import json_response, make_resolver
+from inquiry_desk.runtime.http import current_principal, install_access_guard, json_response, make_resolver, requires
 from inquiry_desk.runtime.observability import logger, metrics
 from inquiry_desk.runtime.settings import ConsoleSettings, load
 from inquiry_desk.triage.rules import peak_order
 from pydantic import BaseModel, Field
 
 app = make_resolver()
+install_access_guard(app)  # every route: who is calling, and the route's need (R8.2)
 
 
 class ActionRequest(BaseModel):
@@ -74,15 +76,8 @@ class UnlinkRequest(BaseModel):
     reason: str = Field(min_length=3, max_length=2_000)
 
 
-def _groups() -> set[str]:
-    claims = app.current_event.request_context.authorizer.claims or {}
-    raw = claims.get("cognito:groups") or ""
-    return set(raw.replace(",", " ").split()) if isinstance(raw, str) else set(raw)
-
-
 def _actor() -> str:
-    claims = app.current_event.request_context.authorizer.claims or {}
-    return str(claims.get("cognito:username") or claims.get("username") or claims.get("sub") or "unknown")
+    return current_principal(app).user
 
 
 def _dump(obj: Any) -> Any:
@@ -90,14 +85,17 @@ def _dump(obj: Any) -> Any:
 
 
 @app.get("/api/inquiries", tags=["inquiries"], summary="Recent inquiries, newest first")
+@requires(Need.SIGNED_IN)
 def list_inquiries(
     days: Annotated[int, Query(ge=1, le=92)] = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> Any:
+    principal = current_principal(app)
     found = composition.repository().recent(utc_now() - timedelta(days=days), limit)
-    return json_response(200, {"inquiries": [_dump(i) for i in found]})
+    return json_response(200, {"inquiries": [_dump(i) for i in found if principal.sees(i.team)]})
 
 
 @app.get("/api/inquiries/<inquiry_id>", tags=["inquiries"], summary="An inquiry with its timeline")
+@requires(Need.INQUIRY)
 def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
     timeline = composition.repository().timeline(inquiry_id)
     if timeline is None:
@@ -113,13 +111,23 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 
 
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
+@requires(Need.INQUIRY_ACTION)
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     data = request.model_dump(exclude={"action"}, exclude_none=True)
     inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
 
-@app.post("/api/inquiries", tags=["inquiries"], summary="Record a phone call or in-store visit")
+@app.post(
+    "/api/inquiries",
+    tags=["inquiries"],
+    summary="Record a phone call or in-store visit",
+    responses={
+        201: {"description": "Recorded: a new inquiry, or the message joined an open one"},
+        200: {"description": "Already recorded (the same reference): nothing new"},
+    },
+)
+@requires(Need.SIGNED_IN)
 def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     message = recorded_message(request.model_dump(), _actor(), utc_now(), composition.default_country_code())
     result = composition.receive(message)
@@ -131,14 +139,14 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     tags=["customers"],
     summary="Undo an automatic link: the identity becomes a customer of its own again (supervisors)",
 )
+@requires(Need.SUPERVISE_CUSTOMER)
 def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
-    if not _groups() & {"supervisors", "admins"}:
-        raise Forbidden("only supervisors and admins may undo a customer link")
     done = composition.customer_service().unlink(customer_id, request.identity, _actor(), utc_now(), request.reason)
     return json_response(200, done.__dict__)
 
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
+@requires(Need.TEAM)
 def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
     queues = composition.policy().queues
     waiting = composition.repository().team_queue(team, limit)
@@ -151,15 +159,35 @@ def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, 
 
 
 @app.get("/api/customers/<customer_id>/inquiries", tags=["customers"], summary="A customer's history")
+@requires(Need.CUSTOMER)
 def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
-    repo = composition.repository()
+    repo, principal = composition.repository(), current_principal(app)
     customer = repo.get_customer(customer_id)
     if customer is None:
         raise NotFound(f"no customer {customer_id}")
     return json_response(
         200,
-        {"customer": _dump(customer), "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id)]},
+        {
+            "customer": _dump(customer),
+            "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id) if principal.sees(i.team)],
+        },
     )
+
+
+class EraseRequest(BaseModel):
+    reason: str = Field(min_length=3, max_length=2_000, description="the customer's request, e.g. its ticket")
+
+
+@app.post(
+    "/api/customers/<customer_id>/erase",
+    tags=["customers"],
+    summary="Erase a customer's personal data on request (admins); timelines keep a tombstone",
+)
+@requires(Need.ADMIN)
+def erase_customer(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[EraseRequest, Body()]) -> Any:
+    done = composition.eraser().erase(customer_id, _actor(), utc_now(), request.reason)
+    logger.info("customer erased", extra={"customer_id": customer_id, "inquiries": len(done.inquiries)})
+    return json_response(200, done.__dict__)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -16,7 +16,7 @@ from inquiry_desk.channels.webhooks import WEBHOOKS, SignedRequest
 from inquiry_desk.errors import ChannelNotConfigured
 from inquiry_desk.model import InboundMessage, utc_now
 from inquiry_desk.runtime import composition
-from inquiry_desk.runtime.http import json_response, make_resolver, raw_body
+from inquiry_desk.runtime.http import json_response, make_resolver, raw_body, refuse_repeated_signature_parts
 from inquiry_desk.runtime.observability import logger, metrics
 from inquiry_desk.runtime.settings import IntakeSettings, load
 from pydantic import BaseModel
@@ -84,6 +84,7 @@ def _config(name: str) -> Any:
 
 
 def _query() -> dict[str, str]:
+    refuse_repeated_signature_parts(app.current_event.raw_event)
     return dict(app.current_event.query_string_parameters or {})
 
 

@@ -41,7 +41,11 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
             )
             for i, a in enumerate(parsed.attachments)
         )
-        result = composition.receive(parsed.message.model_copy(update={"attachments": attachments}))
+        # the SES mail id names the raw MIME and attachments in the bucket (erasure finds them by it)
+        metadata = {**parsed.message.metadata, "mail_id": mail_id}
+        result = composition.receive(
+            parsed.message.model_copy(update={"attachments": attachments, "metadata": metadata})
+        )
         metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
         results.append({"mail": mail_id, "inquiry_id": result.inquiry_id})
     return {"disposition": "CONTINUE", "results": results}

@@ -26,7 +26,8 @@ class Data(Construct):
                 point_in_time_recovery_enabled=True
             ),
             stream=ddb.StreamViewType.NEW_AND_OLD_IMAGES,
-            time_to_live_attribute="expires_at",
+            # No TTL on this table (R8.1): nothing expires here; closed inquiries leave only for the
+            # archive, past the retention policy's age (>= six months), see constructs/retention.py.
             removal_policy=RemovalPolicy.RETAIN,  # R8.1: records are kept at least 6 months
         )
         for index in ("GSI1", "GSI2", "GSI3"):

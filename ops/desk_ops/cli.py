@@ -178,11 +178,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive(stack: str | None) -> Any:
+    """The archive bucket of closed inquiries past the retention age (R8.1), or None."""
+    import boto3
+    from inquiry_desk.adapters.archive import S3Archive
+
+    if stack:
+        described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        client = boto3.client("s3")
+    else:
+        info, client = _local("s3")
+        outputs = info["outputs"]
+    bucket = outputs.get(names.OUT_ARCHIVE_BUCKET)
+    return S3Archive(client, bucket) if bucket else None
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     timeline = _repository(args.stack).timeline(args.inquiry_id)
+    archived = False
+    if timeline is None:
+        archive = _archive(args.stack)
+        timeline = archive.get(args.inquiry_id) if archive is not None else None
+        archived = timeline is not None
     if timeline is None:
         raise CliError(f"no inquiry {args.inquiry_id}")
     body = {
+        "archived": archived,
         "inquiry": timeline.inquiry.model_dump(mode="json"),
         "events": [e.model_dump(mode="json") for e in timeline.events],
         "messages": [m.model_dump(mode="json") for m in timeline.messages],
@@ -238,9 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
         sla_cli = None  # type: ignore[assignment]
     if sla_cli is not None:
         sla_cli.register(sub)
-    from desk_ops import outbox_cli
+    from desk_ops import customers_cli, outbox_cli
 
     outbox_cli.register(sub)
+    customers_cli.register(sub)
     return parser
 
 

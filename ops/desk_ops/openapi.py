@@ -46,18 +46,55 @@ def generate() -> dict[str, Any]:
             doc.setdefault("components", {}).setdefault("schemas", {}).update(
                 schema.get("components", {}).get("schemas", {})
             )
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for path, model in _webhook_bodies().items():
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(body.pop("$defs", {}))  # nested models resolvable from the document root
         for operation in doc["paths"].get(path, {}).values():
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": model.model_json_schema()}},
-            }
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    schemas["Error"] = ERROR_SCHEMA
     doc["components"]["securitySchemes"] = {"cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     for path, operations in doc["paths"].items():
-        if path.startswith("/api/"):
-            for operation in operations.values():
+        for method, operation in operations.items():
+            statuses = _refusals(path, method)
+            if path.startswith("/api/"):
                 operation["security"] = [{"cognito": []}]
+            for status, why in statuses.items():
+                operation.setdefault("responses", {}).setdefault(
+                    str(status),
+                    {
+                        "description": why,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
     return doc
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "required": ["error", "reason"],
+    "properties": {"error": {"type": "string"}, "reason": {"type": "string"}},
+}
+
+
+def _refusals(path: str, method: str) -> dict[int, str]:
+    """Every refusal a route can answer, each with the `{"error","reason"}` body."""
+    common = {413: "The body is over the size limit"}
+    if path.startswith("/webhooks/"):
+        refusals = {400: "Malformed body", 401: "Bad or missing signature", 404: "Channel not configured"}
+        return {**refusals, **common} if method == "post" else refusals
+    refusals = {
+        400: "A target that does not exist, or a body the domain refuses",
+        401: "No valid Cognito ID token, or the agent is disabled",
+        403: "Not one of the caller's teams, or needs supervision/admin rights",
+        404: "No such inquiry, customer or team",
+    }
+    if method == "post":
+        refusals[409] = "The lifecycle does not allow this now, or a concurrent change won"
+        refusals[413] = common[413]
+        refusals[415] = "The body is not application/json"
+    return refusals
 
 
 def render() -> str:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Message, utc_now
+from inquiry_desk.model import Customer, DeliveryStatus, Identity, Inquiry, InquiryEvent, Message, utc_now
 from inquiry_desk.ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
 from pydantic import BaseModel
 
@@ -192,7 +192,7 @@ class FakeInquiryRepository:
         if stored is None or stored.delivery_status != "pending":
             return False
         update: dict[str, Any] = {
-            "delivery_status": status,
+            "delivery_status": DeliveryStatus(status),
             "delivery_attempts": attempts,
             "metadata": {**message.metadata, **details},
             "delivery_error": error[:2000] if error else None,

@@ -148,3 +148,78 @@ def test_local_front_takes_its_routes_from_the_template(template: dict[str, Any]
     assert find_route(routes, "POST", "/webhooks/nowhere") is None
     api = find_route(routes, "GET", "/api/inquiries/01ABC")
     assert api is not None and api.function == "console_api" and api.needs_token
+
+
+def test_R8_2_authorizer_accepts_only_id_tokens_of_the_one_console_client(template: dict[str, Any]) -> None:
+    """On AWS the Cognito authorizer is what refuses bad tokens: a wrong signature, another pool
+    (issuer and keys are the pool's), expired, `alg: none`; with no OAuth scopes on a method it
+    takes only ID tokens, so an access token is refused. One client, so one audience."""
+    (authorizer,) = _of(template, "AWS::ApiGateway::Authorizer").values()
+    props = authorizer["Properties"]
+    assert props["Type"] == "COGNITO_USER_POOLS"
+    assert props["IdentitySource"] == "method.request.header.Authorization"
+    (pool_id,) = _of(template, "AWS::Cognito::UserPool")
+    assert props["ProviderARNs"] == [{"Fn::GetAtt": [pool_id, "Arn"]}]
+    for method in _of(template, "AWS::ApiGateway::Method").values():
+        m = method["Properties"]
+        if m["AuthorizationType"] == "COGNITO_USER_POOLS":
+            assert "AuthorizationScopes" not in m, "scopes would make the authorizer accept access tokens"
+            assert m["AuthorizerId"] == {"Ref": next(iter(_of(template, "AWS::ApiGateway::Authorizer")))}
+    (client,) = _of(template, "AWS::Cognito::UserPoolClient").values()
+    c = client["Properties"]
+    assert not c.get("GenerateSecret")
+    assert c["EnableTokenRevocation"] is True  # GlobalSignOut / a disabled agent's refresh tokens stop working
+    assert c["PreventUserExistenceErrors"] == "ENABLED"
+    assert set(c["ExplicitAuthFlows"]) <= {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    pool = next(iter(_of(template, "AWS::Cognito::UserPool").values()))["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+
+
+def test_R8_2_console_api_reads_the_agent_directory_only(template: dict[str, Any]) -> None:
+    statements = [
+        s
+        for p in _of(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if any(
+            str(a).startswith("cognito-idp:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        )
+    ]
+    assert len(statements) == 1
+    assert sorted(statements[0]["Action"]) == ["cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"]
+    groups = {g["Properties"]["GroupName"] for g in _of(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert {"agents", "supervisors", "admins", "team:orders", "team:complaints"} <= groups
+
+
+def test_waf_on_the_stage_limits_rate_per_source_with_managed_rules(template: dict[str, Any]) -> None:
+    (acl,) = _of(template, "AWS::WAFv2::WebACL").values()
+    rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
+    assert rules["RatePerSource"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert "Block" in rules["RatePerSource"]["Action"]
+    common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert common["VendorName"] == "AWS"
+    (association,) = _of(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert "stages/" in json.dumps(association["Properties"]["ResourceArn"])
+
+
+def test_R8_1_no_ttl_on_the_records_and_the_archive_moves_to_a_cheaper_class(template: dict[str, Any]) -> None:
+    tables = _of(template, "AWS::DynamoDB::Table")
+    main = next(t["Properties"] for t in tables.values() if "StreamSpecification" in t["Properties"])
+    assert "TimeToLiveSpecification" not in main, "records must not expire from the table (R8.1)"
+    archive = next(
+        b["Properties"] for lid, b in _of(template, "AWS::S3::Bucket").items() if lid.startswith("RetentionArchive")
+    )
+    (rule,) = archive["LifecycleConfiguration"]["Rules"]
+    assert rule["Transitions"][0]["StorageClass"] == "GLACIER_IR"
+    assert rule["ExpirationInDays"] >= 183
+    assert (
+        archive["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "aws:kms"
+    )
+    schedules = [r["Properties"].get("ScheduleExpression") for r in _of(template, "AWS::Events::Rule").values()]
+    assert "rate(1 day)" in schedules

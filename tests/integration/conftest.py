@@ -3,6 +3,7 @@ tables, indexes and secrets are the ones the CDK defines, not copies made for th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -83,3 +84,19 @@ def cold_settings() -> Iterator[None]:
     settings.reset()
     yield
     settings.reset()
+
+
+ALL_TEAMS = tuple(names.policy_teams())
+
+
+def agent_claims(user: str, role: str = "agents", teams: tuple[str, ...] = ALL_TEAMS) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes for `user`, made a real (enabled) member
+    of `role` and `teams` in the stack's user pool first: the console API checks both (R8.2)."""
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = next(p["Id"] for p in idp.list_user_pools(MaxResults=10)["UserPools"])
+    with contextlib.suppress(idp.exceptions.UsernameExistsException):
+        idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS")
+    groups = [role, *(f"team:{t}" for t in teams)] if role else [f"team:{t}" for t in teams]
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+    return {"cognito:username": user, "cognito:groups": " ".join(groups)}

@@ -13,6 +13,7 @@ from inquiry_desk.channels.email import parse_email
 from inquiry_desk.model import Channel, Identity, InboundMessage
 
 from tests.conftest import signed_chat
+from tests.integration.conftest import agent_claims
 
 
 def _receive(message: InboundMessage) -> Any:
@@ -167,14 +168,14 @@ def test_R1_3_an_automatic_link_can_be_undone_by_a_supervisor(runner: Any, stack
     customer = composition.repository().get(first).customer_id  # type: ignore[union-attr]
     assert composition.repository().get(second).customer_id == customer  # type: ignore[union-attr]
 
-    def unlink(groups: str) -> dict[str, Any]:
+    def unlink(role: str) -> dict[str, Any]:
         body = json.dumps({"identity": f"chat_customer#{stranger}", "reason": "shared member id"}).encode()
         event = api_gateway_event(
             "POST",
             f"/api/customers/{customer}/unlink",
             {"Content-Type": "application/json"},
             body,
-            {"cognito:username": "lead", "cognito:groups": groups},
+            agent_claims(f"lead-{role}", role),
             "v1",
         )
         result: dict[str, Any] = runner.invoke("console_api", event)

@@ -10,6 +10,7 @@ from typing import Any
 from desk_ops.local.front import api_gateway_event
 
 from tests.conftest import signed_chat
+from tests.integration.conftest import agent_claims
 
 
 def _post_chat(runner: Any, text: str, arrived: datetime) -> str:
@@ -26,7 +27,7 @@ def _act(runner: Any, inquiry_id: str, body: dict[str, Any]) -> dict[str, Any]:
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         json.dumps(body).encode(),
-        {"cognito:username": "agent-7"},
+        agent_claims("agent-7"),
         "v1",
     )
     result = runner.invoke("console_api", event)
@@ -77,7 +78,7 @@ def test_invalid_action_is_409_with_reason(runner: Any) -> None:
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         b'{"action": "close"}',
-        {"cognito:username": "agent-7"},
+        agent_claims("agent-7"),
         "v1",
     )
     result = runner.invoke("console_api", event)
@@ -86,14 +87,15 @@ def test_invalid_action_is_409_with_reason(runner: Any) -> None:
 
 
 def test_unknown_inquiry_is_404_and_bad_action_422(runner: Any) -> None:
-    claims = {"cognito:username": "agent-7"}
+    claims = agent_claims("agent-7")
     missing = runner.invoke("console_api", api_gateway_event("GET", "/api/inquiries/QNOPE", {}, b"", claims, "v1"))
     assert missing["statusCode"] == 404
+    inquiry_id = _post_chat(runner, "where is my order?", datetime.now(UTC))
     bad = runner.invoke(
         "console_api",
         api_gateway_event(
             "POST",
-            "/api/inquiries/QNOPE/actions",
+            f"/api/inquiries/{inquiry_id}/actions",
             {"Content-Type": "application/json"},
             b'{"action": "explode"}',
             claims,

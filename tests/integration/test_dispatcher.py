@@ -25,6 +25,7 @@ from inquiry_desk.runtime import settings
 
 from infra import names
 from tests.conftest import chat_secret, signed_chat
+from tests.integration.conftest import agent_claims
 
 _deser = TypeDeserializer()
 
@@ -93,7 +94,7 @@ def _reply(runner: Any, inquiry_id: str, text: str) -> None:
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         json.dumps({"action": "reply", "text": text}).encode(),
-        {"cognito:username": "agent-7"},
+        agent_claims("agent-7"),
         "v1",
     )
     result = runner.invoke("console_api", event)

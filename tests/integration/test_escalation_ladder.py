@@ -17,6 +17,7 @@ from desk_ops.local.harness import drain_streams
 from inquiry_desk.model import set_clock
 
 from tests.conftest import signed_chat
+from tests.integration.conftest import agent_claims
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_R3_1_a_far_deadline_is_one_schedule_per_inquiry_moved_and_deleted(
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         b'{"action": "reply", "text": "label sent"}',
-        {"cognito:username": "a"},
+        agent_claims("a"),
         "v1",
     )
     assert runner.invoke("console_api", event)["statusCode"] == 200
@@ -131,7 +132,7 @@ def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         b'{"action": "acknowledge"}',
-        {"cognito:username": "agent-1"},
+        agent_claims("agent-1"),
         "v1",
     )
     assert runner.invoke("console_api", event)["statusCode"] == 200

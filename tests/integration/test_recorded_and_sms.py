@@ -10,13 +10,19 @@ from typing import Any
 import boto3
 from desk_ops.local.front import api_gateway_event
 
+from tests.integration.conftest import agent_claims
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
-AGENT = {"cognito:username": "agent-phone", "cognito:groups": "agents"}
 
 
 def _record(runner: Any, body: dict[str, Any]) -> dict[str, Any]:
     event = api_gateway_event(
-        "POST", "/api/inquiries", {"Content-Type": "application/json"}, json.dumps(body).encode(), AGENT, "v1"
+        "POST",
+        "/api/inquiries",
+        {"Content-Type": "application/json"},
+        json.dumps(body).encode(),
+        agent_claims("agent-phone"),
+        "v1",
     )
     result: dict[str, Any] = runner.invoke("console_api", event)
     return result

@@ -26,6 +26,11 @@ class PayloadTooLarge(PayloadError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(PayloadError):
+    http_status = 415
+    code = "unsupported_media_type"
+
+
 class SignatureError(DeskError):
     """The request is not signed by the channel (forged, replayed or stale)."""
 

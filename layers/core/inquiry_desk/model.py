@@ -113,6 +113,7 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     PROGRESS_NOTIFIED = "progress_notified"
     NOTE = "note"
+    CUSTOMER_ERASED = "customer_erased"  # the tombstone: personal data removed on request
 
 
 class Attachment(BaseModel):

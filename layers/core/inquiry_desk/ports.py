@@ -97,3 +97,8 @@ class InquiryRepository(Protocol):
     def overdue(self, team: str, now: datetime, limit: int = 100) -> list[Inquiry]: ...
 
     def recent(self, since: datetime, limit: int = 50) -> list[Inquiry]: ...
+
+
+class AgentDirectory(Protocol):
+    def teams_of(self, user: str) -> frozenset[str] | None:
+        """The agent's teams; None when there is no such user or the user is disabled."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 from inquiry_desk.model import utc_now
@@ -49,16 +49,18 @@ def forwarded_headers(headers: dict[str, str], peer: str) -> tuple[dict[str, str
 
 
 class TokenVerifier:
-    def __init__(self, jwks_url: str, issuer: str, client_id: str) -> None:
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True)
+    """The pool's own signing key (made by the local system at start, see LocalSystem), the
+    issuer and the console client: the checks API Gateway's Cognito authorizer makes."""
+
+    def __init__(self, public_key_pem: bytes, issuer: str, client_id: str) -> None:
+        self._key = public_key_pem
         self.issuer = issuer
         self.client_id = client_id
 
     def claims(self, token: str) -> dict[str, Any]:
-        key = self._jwks.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
             token,
-            key.key,
+            self._key,
             algorithms=["RS256"],
             audience=self.client_id,
             issuer=self.issuer,
@@ -78,10 +80,13 @@ def api_gateway_event(
     stage: str,
     source_ip: str = "127.0.0.1",
     received_at: datetime | None = None,
+    header_list: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event; `received_at` is the front's arrival time (default: now)."""
+    """As API Gateway builds it: `headers` keeps the last value, `multiValueHeaders` every one;
+    `received_at` is the front's arrival time (default: now)."""
     arrival = received_at or utc_now()
     split = urlsplit(raw_path)
+    path = unquote(split.path)  # API Gateway hands Lambda the decoded path
     query = dict(parse_qsl(split.query, keep_blank_values=True))
     multi: dict[str, list[str]] = {}
     for k, v in parse_qsl(split.query, keep_blank_values=True):
@@ -91,19 +96,19 @@ def api_gateway_event(
     except UnicodeDecodeError:
         text, is_b64 = base64.b64encode(body).decode(), True
     return {
-        "resource": split.path,
-        "path": split.path,
+        "resource": path,
+        "path": path,
         "httpMethod": method,
         "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "multiValueHeaders": _multi(header_list) if header_list else {k: [v] for k, v in headers.items()},
         "queryStringParameters": query or None,
         "multiValueQueryStringParameters": multi or None,
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": split.path,
+            "resourcePath": path,
             "httpMethod": method,
-            "path": split.path,  # as requested: locally there is no stage prefix in the URL
+            "path": path,  # as requested: locally there is no stage prefix in the URL
             "stage": stage,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(arrival.timestamp() * 1000),  # the local clock (may run fast)
@@ -114,6 +119,18 @@ def api_gateway_event(
         "body": text if body else None,
         "isBase64Encoded": is_b64,
     }
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    multi: dict[str, list[str]] = {}
+    for k, v in pairs:
+        multi.setdefault(k, []).append(v)
+    return multi
+
+
+def _unauthorized(reason: str) -> dict[str, str]:
+    """What API Gateway answers for the authorizer (its gateway response, see infra Api)."""
+    return {"error": "unauthorized", "reason": reason}
 
 
 class Front:
@@ -218,20 +235,35 @@ class Front:
                     token = auth[7:] if auth.lower().startswith("bearer ") else auth
                     check = verifier()
                     if not token or check is None:
-                        self._json(401, {"message": "Unauthorized"})
+                        self._json(401, _unauthorized("a Cognito ID token is required (Authorization header)"))
                         return
                     try:
                         claims = check.claims(token)
                     except jwt.PyJWTError as err:
-                        self._json(401, {"message": "Unauthorized", "reason": str(err)})
+                        self._json(401, _unauthorized(f"the token is not valid: {err}"))
                         return
                     claims = {k: (" ".join(v) if isinstance(v, list) else v) for k, v in claims.items()}
                 headers, source_ip = forwarded_headers(dict(self.headers.items()), self.client_address[0])
-                event = api_gateway_event(self.command, self.path, headers, body, claims, stage, source_ip)
+                # every value as sent (repeated headers too), with what the gateway adds or replaces
+                added = {k.lower() for k in headers} - {k.lower() for k in self.headers}
+                replaced = {"x-forwarded-for", "x-forwarded-port"}
+                header_list = [(k, v) for k, v in self.headers.items() if k.lower() not in replaced] + [
+                    (k, v) for k, v in headers.items() if k.lower() in added | replaced
+                ]
+                event = api_gateway_event(
+                    self.command,
+                    self.path,
+                    headers,
+                    body,
+                    claims,
+                    stage,
+                    source_ip,
+                    header_list=header_list,
+                )
                 try:
                     result = invoke(route.function, event)
                 except Exception as err:  # API Gateway answers 502 when the Lambda fails
-                    self._json(502, {"message": "Internal server error", "reason": str(err)})
+                    self._json(502, {"error": "internal_error", "reason": str(err)})
                     return
                 payload = result.get("body") or ""
                 raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
@@ -242,7 +274,23 @@ class Front:
                 content_type = out_headers.pop("Content-Type", out_headers.pop("content-type", "application/json"))
                 self._send(int(result.get("statusCode", 200)), content_type, raw, out_headers)
 
+            def _not_allowed(self) -> None:
+                body = json.dumps({"error": "method_not_allowed", "reason": f"{self.command} is not served"}).encode()
+                self.send_response(405)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Allow", "GET, POST")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+            do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+            def __getattr__(self, name: str) -> Any:  # any other method (QUERY, PROPFIND...): 405
+                if name.startswith("do_"):
+                    return self._not_allowed
+                raise AttributeError(name)
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True

@@ -23,7 +23,29 @@ from .lambdas import LambdaRunner
 from .stack import ACCOUNT, REGION, LocalStack, deploy
 
 DEMO_PASSWORD = "Desk-demo-2026!"
-DEMO_USERS = {"agent": "agents", "supervisor": "supervisors", "admin": "admins"}
+ALL_TEAMS = "*"  # demo users in every team of the policy
+# user -> (role group, teams): `agent` and `supervisor` work every queue so the walkthrough reaches
+# any inquiry; `orders-agent` and `complaints-supervisor` show access by team (R8.2).
+DEMO_USERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "agent": ("agents", (ALL_TEAMS,)),
+    "supervisor": ("supervisors", (ALL_TEAMS,)),
+    "admin": ("admins", ()),
+    "orders-agent": ("agents", ("orders",)),
+    "complaints-supervisor": ("supervisors", ("complaints",)),
+}
+# The only Cognito calls the sign-in path passes on: what a browser needs for its own session.
+SIGN_IN_CALLS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetTokensFromRefreshToken",
+        "GlobalSignOut",
+        "ChangePassword",
+        "RevokeToken",
+        "GetUser",
+    }
+)
+SIGN_IN_FLOWS = frozenset({"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
 PERSISTED_TABLES = (names.OUT_TABLE, names.OUT_IDEMPOTENCY_TABLE)
 
 
@@ -112,6 +134,7 @@ class LocalSystem:
         started = time.monotonic()
         self.stack = deploy(self.session, self.options.stack_name)
         self.phases["deploy"] = time.monotonic() - started
+        self._own_signing_key()
         self._function_environment()
         self.runner.install_moto_hook()
         self._load_channels()
@@ -196,11 +219,25 @@ class LocalSystem:
             SecretId=self.stack.outputs[names.OUT_CHANNELS_SECRET], SecretString=json.dumps(content)
         )
 
+    def _own_signing_key(self) -> None:
+        """Tokens are signed with a key made here, at each start, never moto's published one: a
+        token forged with the emulator's built-in key is refused by the front."""
+        from joserfc.jwk import RSAKey
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        assert self.stack is not None
+        key = RSAKey.generate_key(2048, parameters={"kid": "desk-local", "alg": "RS256", "use": "sig"})
+        pool = cognitoidp_backends[ACCOUNT][REGION].user_pools[self.stack.outputs[names.OUT_USER_POOL_ID]]
+        pool.json_web_key = key
+        self.signing_public_pem: bytes = key.as_pem(private=False)
+
     def _demo_users(self) -> None:
+        from inquiry_desk.access.rules import TEAM_GROUP_PREFIX
+
         assert self.stack is not None
         idp = self.session.client("cognito-idp")
         pool = self.stack.outputs[names.OUT_USER_POOL_ID]
-        for user, group in DEMO_USERS.items():
+        for user, (group, teams) in DEMO_USERS.items():
             idp.admin_create_user(
                 UserPoolId=pool,
                 Username=user,
@@ -212,6 +249,8 @@ class LocalSystem:
             )
             idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=DEMO_PASSWORD, Permanent=True)
             idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+            for team in names.policy_teams() if ALL_TEAMS in teams else teams:
+                idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=f"{TEAM_GROUP_PREFIX}{team}")
 
     def token(self, user: str, password: str = DEMO_PASSWORD) -> str:
         assert self.stack is not None
@@ -267,7 +306,7 @@ class LocalSystem:
         assert self.stack is not None
         pool = self.stack.outputs[names.OUT_USER_POOL_ID]
         verifier = TokenVerifier(
-            f"{self.endpoint}/{pool}/.well-known/jwks.json",
+            self.signing_public_pem,
             f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
             self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
         )
@@ -331,12 +370,27 @@ class LocalSystem:
         return 200, files[name], (Path(__file__).resolve().parent.parent / "console" / name).read_bytes()
 
     def _cognito(self, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
-        """Same-origin path to the emulated Cognito (on AWS the console calls Cognito directly)."""
+        """Same-origin path to the emulated Cognito (on AWS the console calls Cognito directly).
+
+        Only a browser's own session calls pass (sign-in, challenge answers, refresh, sign-out,
+        changing one's own password): every admin, sign-up or user-management call is refused."""
         import requests
 
         target = {k.lower(): v for k, v in headers.items()}.get("x-amz-target", "")
-        if not target.startswith("AWSCognitoIdentityProviderService."):
-            return 400, "application/json", b'{"message": "not a Cognito call"}'
+        service, _, call = target.partition(".")
+        if service != "AWSCognitoIdentityProviderService":
+            return 400, "application/json", b'{"error": "bad_request", "reason": "not a Cognito call"}'
+        if call not in SIGN_IN_CALLS:
+            reason = f"{call or 'this call'} is not part of signing in; only {', '.join(sorted(SIGN_IN_CALLS))} pass"
+            return 403, "application/json", json.dumps({"error": "forbidden", "reason": reason}).encode()
+        if call == "InitiateAuth":
+            try:
+                flow = json.loads(body).get("AuthFlow")
+            except (ValueError, AttributeError):
+                flow = None
+            if flow not in SIGN_IN_FLOWS:
+                reason = f"sign-in flow {flow!r} is not allowed here"
+                return 403, "application/json", json.dumps({"error": "forbidden", "reason": reason}).encode()
         got = requests.post(
             self.endpoint,
             data=body,

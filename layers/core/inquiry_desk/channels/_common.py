@@ -60,14 +60,48 @@ def require_sha256_header(headers: Mapping[str, str] | None, name: str) -> str:
     return digest.strip().lower()
 
 
+# No channel nests its JSON this deep; deeper is an attack on the parser, refused with a reason.
+MAX_JSON_DEPTH = 64
+
+
 def load_json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """A JSON object from the channel's bytes, or PayloadError (400) with the reason: invalid
+    UTF-8, malformed, nested deeper than MAX_JSON_DEPTH, numbers too long to convert."""
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PayloadError(f"{what} is not valid JSON: {err}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PayloadError(f"{what} is not UTF-8: {err}") from None
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _nesting(text) > MAX_JSON_DEPTH:
+        raise PayloadError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, or a number past the digit limit
+        raise PayloadError(f"{what} is not valid JSON: {str(err)[:200]}") from None
     if not isinstance(value, dict):
         raise PayloadError(f"{what} must be a JSON object")
     return value
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting outside strings, in one pass (before any recursive parser)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def clip(value: str | None, limit: int) -> str | None:

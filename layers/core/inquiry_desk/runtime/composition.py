@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 from inquiry_desk.intake.service import IntakeResult, IntakeService
 from inquiry_desk.model import Identity, InboundMessage, Inquiry, Urgency, utc_now
 from inquiry_desk.runtime.settings import (
+    ArchiveSettings,
     ChannelSettings,
+    DirectorySettings,
     IdempotencySettings,
     MailSettings,
     NotificationSettings,
@@ -32,15 +34,19 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from inquiry_desk.adapters.archive import S3Archive
+    from inquiry_desk.adapters.cognito import CognitoDirectory
     from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
     from inquiry_desk.adapters.mail_store import MailStore
     from inquiry_desk.channels.config import ChannelsConfig
+    from inquiry_desk.customers.erasure import CustomerEraser
     from inquiry_desk.customers.linking import CustomerService
     from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
     from inquiry_desk.deadlines.planner import DeadlinePlanner
     from inquiry_desk.deadlines.policy import SlaPolicy
     from inquiry_desk.inquiries.service import InquiryService
     from inquiry_desk.outbox.dispatcher import Dispatcher
+    from inquiry_desk.retention.archiver import Archiver
 
 
 # --- storage and policy ----------------------------------------------------------------------------
@@ -250,3 +256,42 @@ def inquiry_from_image(image: dict[str, Any]) -> Inquiry:
     from inquiry_desk.adapters.dynamo import inquiry_from_item
 
     return inquiry_from_item(image)
+
+
+@cache
+def directory() -> CognitoDirectory:
+    """Agents and their teams (the console API checks callers and assignment targets)."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.cognito import CognitoDirectory
+
+    return CognitoDirectory(client("cognito-idp"), load(DirectorySettings).user_pool_id)
+
+
+def eraser() -> CustomerEraser:
+    """Erasure on a customer's request (admins): table, mail bucket, archive, tombstones."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.erasure import DynamoS3ErasureStore
+    from inquiry_desk.customers.erasure import CustomerEraser
+
+    mail = load(MailSettings)
+    store = DynamoS3ErasureStore(
+        client("dynamodb"), load(TableSettings).table_name, client("s3"), mail.mail_bucket, mail.mail_prefix
+    )
+    return CustomerEraser(repository(), store, inquiry_service(), archive())
+
+
+def archive() -> S3Archive:
+    from inquiry_desk.adapters.archive import S3Archive
+    from inquiry_desk.adapters.aws import client
+
+    return S3Archive(
+        client("s3"), load(ArchiveSettings).archive_bucket, client("dynamodb"), load(TableSettings).table_name
+    )
+
+
+def archiver() -> Archiver:
+    """Closed inquiries past the retention policy's age -> the archive bucket (R8.1, R8.4)."""
+    from inquiry_desk.retention.archiver import Archiver
+    from inquiry_desk.retention.policy import load_retention
+
+    return Archiver(repository(), archive(), load_retention())

@@ -34,6 +34,8 @@ class Env(StrEnum):
     SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
     ESCALATION_STATE_MACHINE_ARN = "ESCALATION_STATE_MACHINE_ARN"
     TIMER_QUEUE_URL = "TIMER_QUEUE_URL"
+    ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
+    USER_POOL_ID = "USER_POOL_ID"
     MAIL_BUCKET = "MAIL_BUCKET"
     MAIL_PREFIX = "MAIL_PREFIX"
     MAIL_FROM = "DESK_MAIL_FROM"
@@ -102,6 +104,14 @@ class OutboxSettings(_Piece):
     max_attempts: int = Field(default=3, alias=Env.OUTBOX_MAX_ATTEMPTS, ge=1)
 
 
+class ArchiveSettings(_Piece):
+    archive_bucket: str = Field(alias=Env.ARCHIVE_BUCKET, min_length=1)
+
+
+class DirectorySettings(_Piece):
+    user_pool_id: str = Field(alias=Env.USER_POOL_ID, min_length=1)
+
+
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
@@ -113,8 +123,21 @@ class MailIntakeSettings(IntakeSettings, MailSettings):
     """functions/intake_email (SES receipt rule -> S3 -> here)."""
 
 
-class ConsoleSettings(TableSettings, PolicySettings, ChannelSettings, IdempotencySettings):
-    """functions/console_api (agents record phone calls and visits through intake)."""
+class ConsoleSettings(
+    TableSettings,
+    PolicySettings,
+    ChannelSettings,
+    IdempotencySettings,
+    DirectorySettings,
+    MailSettings,
+    ArchiveSettings,
+):
+    """functions/console_api (agents record phone calls and visits through intake; the agent
+    directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""
+
+
+class ArchiverSettings(TableSettings, PolicySettings, ArchiveSettings):
+    """functions/archiver (closed inquiries past the retention age go to the archive bucket)."""
 
 
 class SlaTimerSettings(TableSettings, PolicySettings, TimerSettings, NotificationSettings):
@@ -132,6 +155,7 @@ FUNCTION_SETTINGS: dict[str, type[_Piece]] = {
     "console_api": ConsoleSettings,
     "sla_timer": SlaTimerSettings,
     "dispatcher": DispatcherSettings,
+    "archiver": ArchiverSettings,
 }
 """Which settings model each function (by its directory name under functions/) is parsed with."""
 
