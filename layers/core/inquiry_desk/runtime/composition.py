@@ -31,21 +31,34 @@ def policy() -> Any:
     return load_policy(settings().sla_policy_path or shipped_policy_path())
 
 
+@cache
 def triage() -> Triage:
-    from inquiry_desk.model import Urgency
+    """The policy's categories and triage settings with the shipped model (R1.4, R1.5)."""
+    from inquiry_desk.triage.linear import load_model
 
-    categories = policy().categories
+    return triage_for(policy(), load_model())
+
+
+def triage_for(p: Any, model: Any) -> Triage:
+    """A :class:`Triage` for policy ``p`` and a loaded model (None: keyword rules only)."""
+    from inquiry_desk.model import Urgency
+    from inquiry_desk.triage.rules import TriageSettings, UrgencySignal
+
     rules = [
-        CategoryRule(
-            category=cid,
-            team=c.team,
-            urgency=Urgency(c.urgency),
-            keywords=tuple(c.keywords),
-        )
-        for cid, c in categories.items()
+        CategoryRule(category=cid, team=c.team, urgency=Urgency(c.urgency), keywords=tuple(c.keywords))
+        for cid, c in p.categories.items()
     ]
-    fallback_id = policy().defaults.category
-    return Triage(rules, next(r for r in rules if r.category == fallback_id))
+    fallback = next(r for r in rules if r.category == p.defaults.category)
+    settings = TriageSettings(
+        threshold=p.triage.confidence_threshold,
+        tag_share=p.triage.tag_share,
+        urgent_tiers=frozenset(p.triage.urgent_tiers),
+        signals=tuple(
+            UrgencySignal(signal=sid, keywords=tuple(s.keywords), urgent=s.urgent, tag=s.tag)
+            for sid, s in p.triage.urgency_signals.items()
+        ),
+    )
+    return Triage([r for r in rules if r is not fallback], fallback, model, settings)
 
 
 @cache
