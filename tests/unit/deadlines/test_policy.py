@@ -138,7 +138,7 @@ def test_default_categories_cover_the_requirements(policy: SlaPolicy) -> None:
         assert any(not k.isascii() for k in c.keywords), f"{cid} has no Chinese keyword"
         assert any(k.isascii() for k in c.keywords), f"{cid} has no English keyword"
     urgent = {cid for cid, c in policy.categories.items() if c.urgency is Urgency.URGENT}
-    assert {"complaint", "fault_report", "order_payment"} <= urgent  # R1.5
+    assert {"complaint", "fault_report", "dispute"} <= urgent  # R1.5
     assert "pre_sales" not in urgent and "suggestion" not in urgent
     assert policy.categories["pre_sales"].team == "presales"  # 售前组 (R4.2)
     assert policy.categories["after_sales_return"].team == "aftersales"  # 售后组

@@ -346,6 +346,11 @@ class TriageSettings(_Strict):
         le=1,
         description="below this model confidence the inquiry gets the default category (its team's triage queue)",
     )
+    min_letters: int = Field(
+        default=8,
+        ge=0,
+        description="a message with fewer letters (greetings left out) and no keyword is unclassified",
+    )
     tag_share: float = Field(
         default=0.25, ge=0, le=1, description="another category at least this likely is added as a tag"
     )

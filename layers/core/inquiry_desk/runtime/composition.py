@@ -51,6 +51,7 @@ def triage_for(p: Any, model: Any) -> Triage:
     fallback = next(r for r in rules if r.category == p.defaults.category)
     settings = TriageSettings(
         threshold=p.triage.confidence_threshold,
+        min_letters=p.triage.min_letters,
         tag_share=p.triage.tag_share,
         urgent_tiers=frozenset(p.triage.urgent_tiers),
         signals=tuple(

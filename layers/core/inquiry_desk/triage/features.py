@@ -18,6 +18,10 @@ from inquiry_desk.triage.normalise import keyword_pattern, normalise
 _UNSPACED = re.compile(r"([\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]+)")
 _TOKEN = re.compile(r"[^\W_]+")
 _DIGITS = re.compile(r"\d+")
+RULE_VALUE = 1.0  # rule features keep full strength however long the text (emails are long)
+HIT_CAP = 3
+HIT_POWER = 0.5
+PER_KEYWORD = True
 _SYMBOL = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff!?！？]")
 
 
@@ -61,14 +65,15 @@ def text_features(normalised: str) -> set[str]:
 def extract(
     text: str, categories: RuleSet, signals: RuleSet
 ) -> tuple[dict[str, float], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """The L2-normalised binary feature vector, with the category keywords and urgency signals hit."""
+    """L2-normalised binary text features plus the rule features; also the keywords and signals hit."""
     normalised = normalise(text)
     feats = text_features(normalised)
     keyword_hits = categories.matches(normalised)
     signal_hits = signals.matches(normalised)
-    feats.update("k:" + c for c in keyword_hits)
-    feats.update("u:" + s for s in signal_hits)
-    if not feats:
-        return {}, keyword_hits, signal_hits
-    weight = 1.0 / math.sqrt(len(feats))
-    return dict.fromkeys(feats, weight), keyword_hits, signal_hits
+    x = dict.fromkeys(feats, 1.0 / math.sqrt(len(feats))) if feats else {}
+    for c, hits in keyword_hits.items():
+        x["k:" + c] = RULE_VALUE * min(len(hits), HIT_CAP) ** HIT_POWER
+        if PER_KEYWORD:
+            x.update(("kw:" + h, RULE_VALUE) for h in hits)
+    x.update(("u:" + s, RULE_VALUE) for s in signal_hits)
+    return x, keyword_hits, signal_hits

@@ -11,13 +11,15 @@ always override with a reclassify action (recorded, and exported as training dat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from inquiry_desk.model import Urgency
-from inquiry_desk.triage.features import RuleSet, extract
+from inquiry_desk.triage.features import RULE_VALUE, RuleSet, extract
 from inquiry_desk.triage.linear import TriageModel
+from inquiry_desk.triage.normalise import normalise
 
 T = TypeVar("T")
 
@@ -49,7 +51,7 @@ class Classification:
     matched: tuple[str, ...]  # the keywords that support it (for the timeline's "why")
     confidence: float = 1.0  # the model's probability of `candidate`
     candidate: str | None = None  # the model's best category, also when below the threshold
-    urgent_because: tuple[str, ...] = ()  # "tier:vip", "signal:safety", "model"
+    urgent_because: tuple[str, ...] = ()  # "tier:vip", "category:complaint", "signal:safety", "model"
     model_version: str | None = None
 
     def explain(self) -> dict[str, object]:
@@ -69,6 +71,7 @@ class Classification:
 @dataclass(frozen=True)
 class TriageSettings:
     threshold: float = 0.4
+    min_letters: int = 8
     tag_share: float = 0.25
     urgent_tiers: frozenset[str] = frozenset({"vip"})
     signals: Sequence[UrgencySignal] = ()
@@ -99,14 +102,19 @@ class Triage:
         probabilities = self._category_probabilities(x, keyword_hits)
         ranked = sorted(probabilities.items(), key=lambda kv: (-kv[1], kv[0]))
         candidate, confidence = ranked[0] if ranked else (self._fallback.category, 0.0)
+        if not keyword_hits and _letters(text) < self._settings.min_letters:
+            confidence = 0.0  # a bare greeting or a few characters: nothing to go on
         confident = bool(ranked) and confidence >= self._settings.threshold and candidate in self._rules
         rule = self._rules[candidate] if confident else self._fallback
 
         because: list[str] = []
         if tier is not None and tier in self._settings.urgent_tiers:
             because.append(f"tier:{tier}")
+        urgent_mass = sum(p for c, p in ranked if c in self._rules and self._rules[c].urgency is Urgency.URGENT)
+        if urgent_mass >= 0.5:  # complaint, fault or dispute (all urgent) even when unsure which
+            because.append("category:" + (rule.category if rule.urgency is Urgency.URGENT else "urgent_kind"))
         because += [f"signal:{s}" for s in signal_hits if self._signal_spec[s].urgent]
-        if self._urgent_by_model(x, candidate, rule):
+        if self._model is not None and self._urgent_by_model(x, candidate):
             because.append("model")
         tags = [self._signal_spec[s].tag or s for s in signal_hits]
         tags += [c for c, p in ranked[1:3] if p >= self._settings.tag_share and c in self._rules]
@@ -137,12 +145,23 @@ class Triage:
         total = sum(hits.values())
         return {c: n / total for c, n in hits.items()} if total else {}
 
-    def _urgent_by_model(self, x: Mapping[str, float], candidate: str, rule: CategoryRule) -> bool:
-        if self._model is None:
-            return rule.urgency is Urgency.URGENT
-        weight = next(iter(x.values()), 1.0)
-        p = self._model.urgency.probabilities({**x, f"cat:{candidate}": weight})
+    def _urgent_by_model(self, x: Mapping[str, float], candidate: str) -> bool:
+        assert self._model is not None
+        p = self._model.urgency.probabilities({**x, f"cat:{candidate}": RULE_VALUE})
         return p.get(Urgency.URGENT.value, 0.0) >= 0.5
+
+
+def _letters(text: str) -> int:
+    """Letters and digits in ``text``, greetings and polite openers left out."""
+    stripped = _GREETING.sub("", normalise(text))
+    return sum(ch.isalnum() for ch in stripped)
+
+
+_GREETING = re.compile(
+    r"\b(hello|hi|hey|hola|buenos d[ií]as|hallo|guten tag|bonjour|salut|good (morning|afternoon|evening)"
+    r"|thanks?|thank you|please|test(ing)?|is anyone there|anyone there)\b"
+    r"|你好|您好|在吗|在不在|有人吗|亲|请问|谢谢|哈喽|早上好|晚上好|こんにちは|すみません"
+)
 
 
 def peak_order(
