@@ -10,12 +10,13 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export UV_PYTHON := $(PY_BOOT)
 
-.PHONY: help setup run check test test-unit test-integration test-infra test-e2e bench lint synth deploy openapi layer-requirements browser clean
+.PHONY: help setup run check test test-unit test-integration test-infra test-e2e bench train lint synth deploy openapi layer-requirements browser clean
 
 help:
 	@echo "make run     start the whole system locally (embedded AWS, console, webhooks, SMTP)"
 	@echo "make test    run every test (unit, integration, infrastructure, end to end)"
 	@echo "make bench   print and record the benchmark figures (bench/latest.json)"
+	@echo "make train   retrain the triage model (tests/data/triage/train.jsonl -> inquiry_desk/triage/model.json)"
 	@echo "make lint    ruff (lint + format check) + mypy (strict on layers/ and functions/)"
 	@echo "make check   lint, then every test (what CI runs)"
 	@echo "make synth   synthesize the CloudFormation template (no Docker, no credentials)"
@@ -61,6 +62,10 @@ test-e2e: setup browser
 
 bench: setup
 	$(PY) -m bench.run
+
+# Retrain the triage model from tests/data/triage/train.jsonl into the package (deterministic).
+train: setup
+	$(PY) -m desk_ops.triage_train
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -55,6 +55,56 @@ def bench_cold_import(rounds: int = 7) -> Metrics:
     return {"intake_cold_import_vs_boto3": _metric(ratio, "ratio", "<= 1.3")}
 
 
+def bench_triage() -> Metrics:
+    """Held-out triage accuracy (R1.4, R1.5), classification cost, and the cold first classification."""
+    from inquiry_desk.triage.evaluation import evaluate, read_examples, shipped_triage
+
+    heldout = ROOT / "tests" / "data" / "triage" / "heldout.jsonl"
+    if not heldout.exists():
+        print(f"  no {heldout.relative_to(ROOT)}: triage accuracy not measured")
+        return {}
+    triage = shipped_triage()
+    examples = read_examples(heldout)
+    scores = evaluate(triage, examples)
+    metrics: Metrics = {
+        "triage_heldout_accuracy": _metric(scores.accuracy, "share", ">= 0.90"),
+        "triage_heldout_urgency_accuracy": _metric(scores.urgency_accuracy, "share", ">= 0.90"),
+        "triage_heldout_unclassified_share": _metric(
+            scores.unclassified / max(1, scores.examples), "share", "low (goes to the triage queue)"
+        ),
+        "triage_heldout_examples": _metric(scores.examples, "count", "info"),
+    }
+    for category, acc in scores.category_accuracy().items():
+        metrics[f"triage_heldout_accuracy_category_{category}"] = _metric(acc, "share", ">= 0.80")
+    for lang, acc in scores.language_accuracy().items():
+        metrics[f"triage_heldout_accuracy_lang_{lang}"] = _metric(acc, "share", "info")
+    texts = [ex["text"] for ex in examples]
+    start = time.perf_counter()
+    rounds = 3
+    for _ in range(rounds):
+        for text in texts:
+            triage.classify(text)
+    per_message = (time.perf_counter() - start) / (rounds * len(texts))
+    metrics["triage_classify_ms_per_message"] = _metric(per_message * 1000, "ms", "info")
+    # a fresh process: import the intake handler, build triage (policy, model, converter) and
+    # classify one traditional-Chinese message, against `import boto3` alone
+    handler = ROOT / "functions" / "intake"
+    first = (
+        f"import sys; sys.path.insert(0, {str(handler)!r}); import app; "
+        "from inquiry_desk.triage.evaluation import shipped_triage; "
+        "shipped_triage().classify('充電寶充電時發燙冒煙了 where is my order')"
+    )
+    boto, cold = [], []
+    for _ in range(5):
+        boto.append(_import_seconds("import boto3"))
+        cold.append(_import_seconds(first))
+    metrics["triage_cold_first_classification_vs_boto3"] = _metric(
+        statistics.median(cold) / statistics.median(boto), "ratio", "info (import + first classification)"
+    )
+    print(json.dumps(scores.summary(), ensure_ascii=False, indent=1)[:3000])
+    return metrics
+
+
 def _signed(secret: bytes, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload).encode()
     sig = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
@@ -348,6 +398,7 @@ def main() -> None:
     results: Metrics = {}
     for name, bench in (
         ("cold import", bench_cold_import),
+        ("triage", bench_triage),
         ("SLA engine", bench_sla),
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),

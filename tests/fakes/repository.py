@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from inquiry_desk.adapters.dynamo import _decimals, _numbers  # the adapter's number handling, exactly
 from inquiry_desk.model import Customer, DeliveryStatus, Identity, Inquiry, InquiryEvent, Message, utc_now
 from inquiry_desk.ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
 from pydantic import BaseModel
@@ -43,8 +44,8 @@ def _iso(value: datetime) -> str:
 def _stored(model: M, *, exclude_none: bool = True) -> M:
     """`model` as DynamoDB gives it back: every attribute through the low-level type system."""
     attrs = model.model_dump(mode="json", exclude_none=exclude_none)
-    item = {k: _ser.serialize(v) for k, v in attrs.items() if v is not None}
-    return type(model).model_validate({k: _deser.deserialize(v) for k, v in item.items()})
+    item = {k: _ser.serialize(_decimals(v)) for k, v in attrs.items() if v is not None}
+    return type(model).model_validate({k: _numbers(_deser.deserialize(v)) for k, v in item.items()})
 
 
 def _cancelled(*reasons: str) -> ClientError:

@@ -41,7 +41,7 @@ def test_R3_5_at_peak_complaints_come_first_urgent_before_the_rest() -> None:
     queue = [
         ("a", "pre_sales", False),
         ("b", "complaint", False),
-        ("c", "order_problem", True),
+        ("c", "order_payment", True),
         ("d", "complaint", True),
         ("e", "pre_sales", False),
     ]

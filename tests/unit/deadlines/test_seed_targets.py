@@ -71,7 +71,7 @@ def test_R2_1_email_complaint_initial_solution_within_24h(policy: SlaPolicy) -> 
 
 # --- R2.2 response levels (000 §3.2) -------------------------------------------------------------
 def test_R2_2_L1_standard_answer_within_1min(policy: SlaPolicy) -> None:
-    d = by_kind(policy, facts(channel="wechat", category="policy_question", level="L1"))["first_reply"]
+    d = by_kind(policy, facts(channel="wechat", category="promotion", level="L1"))["first_reply"]
     assert after(d) == MIN and d.rule == "R2.2-L1"
 
 
@@ -118,7 +118,7 @@ def test_R2_4_normal_answered_within_15min(policy: SlaPolicy) -> None:
 
 
 def test_R2_4_urgent_answered_within_5min(policy: SlaPolicy) -> None:
-    d = by_kind(policy, facts(channel="wechat", category="order_problem", urgency="urgent"))["first_reply"]
+    d = by_kind(policy, facts(channel="wechat", category="order_payment", urgency="urgent"))["first_reply"]
     assert after(d) == 5 * MIN and d.rule == "R2.4-urgent"
 
 

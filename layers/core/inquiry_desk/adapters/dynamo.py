@@ -35,7 +35,18 @@ def _iso(value: datetime) -> str:
 
 
 def _item(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in attrs.items() if v is not None}
+    return {k: _ser.serialize(_decimals(v)) for k, v in attrs.items() if v is not None}
+
+
+def _decimals(value: Any) -> Any:
+    """DynamoDB takes no float: a number with a fraction (a confidence, a score) goes as Decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

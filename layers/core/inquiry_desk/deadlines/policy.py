@@ -328,6 +328,37 @@ class CategorySpec(_Strict):
     note: str | None = None
 
 
+class UrgencySignal(_Strict):
+    """Words in the text that make an inquiry urgent on their own (R1.5), e.g. safety and faults."""
+
+    keywords: list[str] = Field(min_length=1)
+    urgent: bool = Field(default=True, description="a hit makes the inquiry urgent whatever the model says")
+    tag: str | None = Field(default=None, description="tag added to the inquiry on a hit (default: the signal id)")
+    note: str | None = None
+
+
+class TriageSettings(_Strict):
+    """Automatic classification (R1.4) and urgency (R1.5): the thresholds and rules are data."""
+
+    confidence_threshold: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="below this model confidence the inquiry gets the default category (its team's triage queue)",
+    )
+    min_letters: int = Field(
+        default=8,
+        ge=0,
+        description="a message with fewer letters (greetings left out) and no keyword is unclassified",
+    )
+    tag_share: float = Field(
+        default=0.25, ge=0, le=1, description="another category at least this likely is added as a tag"
+    )
+    urgent_tiers: list[str] = Field(default_factory=lambda: ["vip"], description="customer tiers always urgent")
+    urgency_signals: dict[str, UrgencySignal] = Field(default_factory=dict)
+    note: str | None = None
+
+
 class JoinWindow(_Strict):
     """A new message from a customer joins their open inquiry if it arrives within this window."""
 
@@ -384,6 +415,7 @@ class SlaPolicy(_Strict):
     arrival: Arrival = Field(default_factory=Arrival)
     queues: Queues = Field(default_factory=Queues)
     categories: dict[str, CategorySpec] = Field(min_length=1)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
 
     _calendars: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
 

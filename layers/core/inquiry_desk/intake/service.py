@@ -17,6 +17,7 @@ from inquiry_desk.ids import new_id
 from inquiry_desk.inquiries import lifecycle
 from inquiry_desk.model import (
     Customer,
+    CustomerTier,
     Direction,
     EventType,
     Identity,
@@ -213,7 +214,10 @@ class IntakeService:
             )
             customer_id = new_customer.customer_id
         inquiry_id = new_id(message.received_at, "Q")
-        classification = self._triage.classify(" ".join(filter(None, [message.subject, message.text])))
+        known = self._repo.get_customer(customer_id) if new_customer is None else None
+        tier = known.tier if known is not None else CustomerTier.NORMAL
+        text = " ".join(filter(None, [message.subject, message.text]))
+        classification = self._triage.classify(text, tier=tier.value)  # R1.4, R1.5
         inquiry = Inquiry(
             inquiry_id=inquiry_id,
             customer_id=customer_id,
@@ -226,6 +230,7 @@ class IntakeService:
             order_number=message.order_number,
             member_id=message.member_id,
             urgency=classification.urgency,
+            customer_tier=tier,
             category=classification.category,
             tags=list(classification.tags),
             team=classification.team,
@@ -249,13 +254,7 @@ class IntakeService:
                 seq=2,
                 type=EventType.CLASSIFIED,
                 at=message.received_at,
-                data={
-                    "category": classification.category,
-                    "urgency": classification.urgency.value,
-                    "team": classification.team,
-                    "matched": list(classification.matched),
-                    **links.explain(),
-                },
+                data={**classification.explain(), **links.explain()},
             ),
             InquiryEvent(  # routed to the team's queue: allocation done (R2.7 stage "assign")
                 inquiry_id=inquiry_id,

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from inquiry_desk.inquiries.service import InquiryService
     from inquiry_desk.outbox.dispatcher import Dispatcher
     from inquiry_desk.retention.archiver import Archiver
+    from inquiry_desk.triage.linear import TriageModel
 
 
 # --- storage and policy ----------------------------------------------------------------------------
@@ -88,14 +89,34 @@ def channels() -> ChannelsConfig:
 
 
 # --- inquiries and customers -----------------------------------------------------------------------
+@cache
 def triage() -> Triage:
-    categories = policy().categories
+    """The policy's categories and triage settings with the shipped model (R1.4, R1.5)."""
+    from inquiry_desk.triage.linear import load_model
+
+    return triage_for(policy(), load_model())
+
+
+def triage_for(p: SlaPolicy, model: TriageModel | None) -> Triage:
+    """A :class:`Triage` for policy ``p`` and a loaded model (None: keyword rules only)."""
+    from inquiry_desk.triage.rules import TriageSettings, UrgencySignal
+
     rules = [
         CategoryRule(category=cid, team=c.team, urgency=Urgency(c.urgency), keywords=tuple(c.keywords))
-        for cid, c in categories.items()
+        for cid, c in p.categories.items()
     ]
-    fallback_id = policy().defaults.category
-    return Triage(rules, next(r for r in rules if r.category == fallback_id))
+    fallback = next(r for r in rules if r.category == p.defaults.category)
+    settings = TriageSettings(
+        threshold=p.triage.confidence_threshold,
+        min_letters=p.triage.min_letters,
+        tag_share=p.triage.tag_share,
+        urgent_tiers=frozenset(p.triage.urgent_tiers),
+        signals=tuple(
+            UrgencySignal(signal=sid, keywords=tuple(s.keywords), urgent=s.urgent, tag=s.tag)
+            for sid, s in p.triage.urgency_signals.items()
+        ),
+    )
+    return Triage([r for r in rules if r is not fallback], fallback, model, settings)
 
 
 def inquiry_service() -> InquiryService:
