@@ -78,8 +78,9 @@ def api_gateway_event(
     body: bytes,
     claims: dict[str, Any] | None,
     stage: str,
-    source_ip: str = "127.0.0.1",
     received_at: datetime | None = None,
+    *,
+    source_ip: str = "127.0.0.1",
     header_list: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """As API Gateway builds it: `headers` keeps the last value, `multiValueHeaders` every one;
@@ -257,7 +258,7 @@ class Front:
                     body,
                     claims,
                     stage,
-                    source_ip,
+                    source_ip=source_ip,
                     header_list=header_list,
                 )
                 try:
