@@ -39,6 +39,17 @@ class ActionRequest(BaseModel):
     ]
     text: str | None = Field(default=None, max_length=20_000)
     result: str | None = Field(default=None, max_length=5_000)
+    cause: str | None = Field(default=None, max_length=5_000, description="resolve: why it happened (R2.8)")
+    solution: str | None = Field(default=None, max_length=5_000, description="resolve: what was done (R2.8)")
+    customer_todos: list[Annotated[str, Field(max_length=500)]] | None = Field(
+        default=None, max_length=20, description="resolve: what the customer still has to do (send documents...)"
+    )
+    promise_working_days: int | None = Field(
+        default=None, ge=0, le=60, description="resolve: completion promised in N working days (team calendar)"
+    )
+    content_ref: str | None = Field(
+        default=None, max_length=200, description="reply: the template/article version used, e.g. template:returns@3"
+    )
     owner: str | None = None
     team: str | None = None
     urgency: Literal["normal", "urgent"] | None = None

@@ -84,7 +84,12 @@ def planner() -> Any:
 def inquiry_service() -> Any:
     from inquiry_desk.inquiries.service import InquiryService
 
-    return InquiryService(repository(), planner())
+    return InquiryService(
+        repository(),
+        planner(),
+        promise=_promise,
+        default_promise_days=closing_loop().resolution.default_promise_working_days,
+    )
 
 
 def channels() -> Any:
@@ -187,3 +192,22 @@ def enforcer(own_arn: str) -> Any:
 def teams() -> list[str]:
     """Every team the policy routes to (the reconciler walks their queues)."""
     return sorted({c.team for c in policy().categories.values()})
+
+
+# --- closing the loop (surveys/, corrections/, reviews) ------------------------------------------
+
+
+@cache
+def closing_loop() -> Any:
+    """The closing-loop policy (survey delay, confirmation window, thresholds, sampling share)."""
+    from inquiry_desk.surveys.policy import load_closing_loop
+
+    return load_closing_loop(settings().closing_loop_policy_path)
+
+
+def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
+    """R2.8: "X working days" in the inquiry's team calendar (the policy's default calendar)."""
+    from inquiry_desk.inquiries.resolution import promised_completion
+
+    p = policy()
+    return promised_completion(p.calendar(p.defaults.calendar), at, working_days)

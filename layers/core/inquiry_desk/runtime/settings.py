@@ -29,6 +29,10 @@ class Settings(BaseModel):
     escalation_state_machine_arn: str | None = Field(default=None, alias="ESCALATION_STATE_MACHINE_ARN")
     mail_bucket: str | None = Field(default=None, alias="MAIL_BUCKET")
     mail_prefix: str = Field(default="inbound/", alias="MAIL_PREFIX")
+    closing_loop_policy_path: str | None = Field(default=None, alias="CLOSING_LOOP_POLICY_PATH")
+    survey_function_arn: str | None = Field(default=None, alias="SURVEY_FUNCTION_ARN")
+    survey_base_url: str | None = Field(default=None, alias="SURVEY_BASE_URL")
+    corrections_state_machine_arn: str | None = Field(default=None, alias="CORRECTIONS_STATE_MACHINE_ARN")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS", gt=0)
 
 
