@@ -37,7 +37,11 @@ class SchedulerTimers:
                 "ScheduleExpressionTimezone": "UTC",
                 "FlexibleTimeWindow": {"Mode": "OFF"},
                 "ActionAfterCompletion": "DELETE",
-                "Target": {"Arn": self._target, "RoleArn": self._role, "Input": json.dumps(timer.payload)},
+                "Target": {
+                    "Arn": timer.target or self._target,
+                    "RoleArn": self._role,
+                    "Input": json.dumps(timer.payload),
+                },
             }
             if timer.name in existing:
                 self._client.update_schedule(**spec)

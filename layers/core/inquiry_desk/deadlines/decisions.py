@@ -39,6 +39,7 @@ class Timer:
     name: str
     at: datetime  # rounded up to the whole minute: Scheduler fires within the minute, never early
     payload: dict[str, Any]
+    target: str | None = None  # the function to invoke; None: the timers' own (sla_timer)
 
 
 @dataclass(frozen=True)

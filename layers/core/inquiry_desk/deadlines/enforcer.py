@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from inquiry_desk.answers.templates import render
 from inquiry_desk.deadlines import decisions as enforcement
-from inquiry_desk.deadlines.decisions import Phase, Verdict
+from inquiry_desk.deadlines.decisions import Phase, Timer, Verdict
 from inquiry_desk.deadlines.engine import InquiryFacts, compute_deadlines
 from inquiry_desk.deadlines.policy import SlaPolicy
 from inquiry_desk.errors import NotFound
 from inquiry_desk.inquiries.service import InquiryService
-from inquiry_desk.model import EventType, Inquiry
+from inquiry_desk.model import EventType, Inquiry, InquiryEvent
 from inquiry_desk.ports import InquiryRepository, Ladders, Notifier, Timers
 
 SYSTEM = "sla"
@@ -34,6 +34,7 @@ class DeadlineEnforcer:
         ladders: Ladders,
         inquiries: InquiryService,
         now: Callable[[], datetime],
+        more_timers: Callable[[Inquiry, list[InquiryEvent], datetime], list[Timer]] | None = None,
     ) -> None:
         self._repo = repository
         self._policy = policy
@@ -42,13 +43,17 @@ class DeadlineEnforcer:
         self._ladders = ladders
         self._inquiries = inquiries
         self._now = now
+        self._more_timers = more_timers  # e.g. the closing loop's survey, reminder and timeout
 
     def plan(self, inquiry_id: str) -> dict[str, int]:
         """(Re)make the inquiry's schedules after any change to it."""
         timeline = self._repo.timeline(inquiry_id)
         if timeline is None:
             return self._timers.sync(inquiry_id, [])
-        wanted = enforcement.timers_for(self._policy, timeline.inquiry, timeline.events, self._now())
+        now = self._now()
+        wanted = enforcement.timers_for(self._policy, timeline.inquiry, timeline.events, now)
+        if self._more_timers is not None:
+            wanted += self._more_timers(timeline.inquiry, timeline.events, now)
         return self._timers.sync(inquiry_id, wanted)
 
     def fire(self, inquiry_id: str, kind: str, episode: int, phase: str) -> dict[str, Any]:

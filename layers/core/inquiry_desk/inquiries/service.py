@@ -97,12 +97,19 @@ class InquiryService:
             inquiry_id, lambda timeline: _with_event(timeline.inquiry, at, actor, event_type, data, changes)
         )
 
-    def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change]) -> Inquiry:
+    def change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
+        """One read-decide-write change decided elsewhere (e.g. the customer's verdict); `decide`
+        returns None when, on the inquiry as it is now, there is nothing to do."""
+        return self._change(inquiry_id, decide)
+
+    def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
         for _attempt in range(3):
             timeline = self._repo.timeline(inquiry_id)
             if timeline is None:
                 raise NotFound(f"no inquiry {inquiry_id}")
             change = decide(timeline)
+            if change is None:
+                return timeline.inquiry
             advanced = change.inquiry
             if self._planner is not None:
                 due = self._planner.next_due(advanced, [*timeline.events, *change.events])
@@ -124,6 +131,11 @@ class InquiryService:
         if days is None or self._promise is None:
             return {}
         return {"promised_by": self._promise(inquiry, at, int(days)), "promise": f"{int(days)} working days"}
+
+    @staticmethod
+    def outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:
+        """A message to the customer on their own channel, pending in the outbox."""
+        return InquiryService._outbound(inquiry, text, at, actor, content_ref)
 
     @staticmethod
     def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:

@@ -59,6 +59,7 @@ def intake_service() -> IntakeService:
         planner=planner(),
         detect_language=_detect_language,
         identities=_strong_identities,
+        verdict=_keyword_verdict,
     )
 
 
@@ -186,6 +187,7 @@ def enforcer(own_arn: str) -> Any:
         StepFunctionsLadders(client("stepfunctions"), str(s.escalation_state_machine_arn)),
         inquiry_service(),
         utc_now,
+        closing_loop_timers(s.survey_function_arn) if s.survey_function_arn else None,
     )
 
 
@@ -211,3 +213,53 @@ def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
 
     p = policy()
     return promised_completion(p.calendar(p.defaults.calendar), at, working_days)
+
+
+def _keyword_verdict(inquiry: Any, text: str, at: Any, actor: str) -> Any:
+    """R5.2: a keyword reply ("已解决" / "not resolved", policy data) as the customer's verdict."""
+    from inquiry_desk.surveys.verdicts import verdict
+
+    loop = closing_loop()
+    said = loop.verdict_of(text)
+    if said is None:
+        return None
+    return verdict(loop, inquiry, at, actor, happy=said == "confirm", via="keyword reply", reason=text[:500])
+
+
+def _survey_signer() -> Any:
+    """The survey links' HMAC key: `survey.signing_key` in the channels secret (Secrets Manager;
+    locally the channels file)."""
+    from inquiry_desk.surveys.links import LinkSigner
+
+    config = channels()
+    if config.survey is None:
+        raise RuntimeError("the channels secret has no survey.signing_key")
+    return LinkSigner(config.survey.signing_key.get_secret_value().encode())
+
+
+def _survey_base_url() -> str:
+    import os
+
+    config = channels()
+    url = os.environ.get("DESK_SURVEY_BASE_URL") or settings().survey_base_url
+    url = url or (config.survey.base_url if config.survey is not None else None)
+    if not url:
+        raise RuntimeError("no survey base URL: set survey.base_url in the channels secret")
+    return str(url)
+
+
+def closing_loop_service() -> Any:
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.surveys.service import ClosingLoopService
+
+    return ClosingLoopService(
+        repository(), inquiry_service(), closing_loop(), _survey_signer, _survey_base_url, utc_now
+    )
+
+
+def closing_loop_timers(target: str | None) -> Any:
+    """The survey, reminder and confirmation-timeout timers of a resolved inquiry (for sla_timer)."""
+    from inquiry_desk.surveys.timers import loop_timers
+
+    loop = closing_loop()
+    return lambda inquiry, events, now: loop_timers(loop, inquiry, events, now, target)
