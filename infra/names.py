@@ -50,6 +50,7 @@ INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep atta
 INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
+SURVEY = FunctionSpec("survey", "Closing the loop: survey page and answers, survey/reminder/timeout timers")
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

@@ -22,6 +22,7 @@ Route = tuple[str, str]  # (path prefix, function name)
 ROUTES: list[tuple[str, str, bool]] = [  # prefix, function, needs a Cognito token
     ("/webhooks/", "intake", False),
     ("/api/", "console_api", True),
+    ("/survey/", "survey", False),  # the signed link is the credential
 ]
 
 
