@@ -51,6 +51,9 @@ INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
 SURVEY = FunctionSpec("survey", "Closing the loop: survey page and answers, survey/reminder/timeout timers")
+CORRECTIONS = FunctionSpec(
+    "corrections", "Corrections fan-out steps (one customer at a time) and the daily quality sample", timeout_s=60
+)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

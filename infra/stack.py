@@ -14,6 +14,7 @@ from constructs import Construct, IConstruct
 from infra import names
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
+from infra.constructs.corrections import Corrections
 from infra.constructs.data import Data
 from infra.constructs.deadlines import Deadlines
 from infra.constructs.functions import DeskFunction
@@ -106,6 +107,15 @@ class InquiryDeskStack(Stack):
         survey.function.grant_invoke(deadlines.scheduler_role)  # the closing-loop timers invoke it
         sla_timer.function.add_environment("SURVEY_FUNCTION_ARN", survey.function.function_arn)
 
+        corrections_fn = DeskFunction(self, names.CORRECTIONS, layer, common)
+        data.table.grant(corrections_fn.function, *TABLE_ACTIONS)
+        notifications.topic.grant_publish(corrections_fn.function)
+        corrections = Corrections(self, "Corrections", corrections_fn.function)
+        console_api.function.add_environment("CORRECTIONS_STATE_MACHINE_ARN", corrections.state_machine_arn)
+        console_api.role.add_to_policy(
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[corrections.state_machine_arn])
+        )
+
         Outbox(
             self,
             "Outbox",
@@ -132,7 +142,7 @@ class InquiryDeskStack(Stack):
         }.items():
             CfnOutput(self, key, value=value)
 
-        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms, survey], api, mail)
+        self._suppress([intake, intake_email, console_api, sla_timer, intake_sms, survey, corrections_fn], api, mail)
         for method in api.survey_methods:
             _acknowledge(
                 method,

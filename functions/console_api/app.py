@@ -171,6 +171,80 @@ def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
     )
 
 
+class CorrectionRequest(BaseModel):
+    """Mark content wrong (R6.2): a template/article version (`content_ref`) or one sent message."""
+
+    corrected_text: str = Field(min_length=1, max_length=5_000)
+    cause: Literal["knowledge_gap", "training", "system_fault"]
+    content_ref: str | None = Field(default=None, max_length=200, description="e.g. template:returns@3")
+    inquiry_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+    public: bool = Field(default=False, description="public content (auto-reply, FAQ, article): fix within 1 h")
+    source_inquiry_id: str | None = Field(default=None, max_length=64, description="a survey report behind it")
+
+
+class ReviewOutcome(BaseModel):
+    outcome: Literal["pass", "fail"]
+    notes: str | None = Field(default=None, max_length=5_000)
+
+
+def _supervisor() -> None:
+    if not _groups() & {"supervisors", "admins"}:
+        raise Forbidden("only supervisors and admins may do this")
+
+
+@app.post("/api/corrections", tags=["corrections"], summary="Mark content wrong: correct every customer who got it")
+def mark_wrong(request: Annotated[CorrectionRequest, Body()]) -> Any:
+    from inquiry_desk.corrections.model import Cause
+
+    _supervisor()
+    correction = composition.correction_service().mark_wrong(
+        _actor(),
+        request.corrected_text,
+        Cause(request.cause),
+        content_ref=request.content_ref,
+        inquiry_id=request.inquiry_id,
+        message_id=request.message_id,
+        public=request.public,
+        source_inquiry_id=request.source_inquiry_id,
+    )
+    return json_response(202, {"correction": _dump(correction)})
+
+
+@app.get("/api/corrections", tags=["corrections"], summary="Who was corrected and when; causes over time")
+def corrections_report() -> Any:
+    _supervisor()
+    return json_response(200, composition.correction_service().report())
+
+
+@app.post("/api/corrections/<correction_id>/fixed", tags=["corrections"], summary="The public content is fixed")
+def content_fixed(correction_id: Annotated[str, Path(max_length=64)]) -> Any:
+    _supervisor()
+    return json_response(
+        200, {"correction": _dump(composition.correction_service().content_fixed(correction_id, _actor()))}
+    )
+
+
+@app.get("/api/reviews/<day>", tags=["quality"], summary="The review queue of one day's sample (R6.1)")
+def review_queue(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
+    _supervisor()
+    return json_response(200, {"reviews": [_dump(r) for r in composition.quality_service().queue(day)]})
+
+
+@app.post("/api/reviews/<day>/<agent>/<inquiry_id>", tags=["quality"], summary="Record a review's outcome")
+def review_outcome(
+    day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")],
+    agent: Annotated[str, Path(max_length=128)],
+    inquiry_id: Annotated[str, Path(max_length=64)],
+    request: Annotated[ReviewOutcome, Body()],
+) -> Any:
+    _supervisor()
+    review = composition.quality_service().record_outcome(
+        day, agent, inquiry_id, request.outcome, request.notes, _actor()
+    )
+    return json_response(200, {"review": _dump(review)})
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

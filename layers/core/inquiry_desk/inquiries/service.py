@@ -28,6 +28,7 @@ class Change:
     inquiry: Inquiry  # advanced (version, event count) but without its next deadline yet
     events: list[InquiryEvent]
     message: Message | None = None
+    dedupe_key: str | None = None  # written with the change, once: a second write raises DuplicateMessage
 
 
 class InquiryService:
@@ -115,7 +116,7 @@ class InquiryService:
                 due = self._planner.next_due(advanced, [*timeline.events, *change.events])
                 advanced = advanced.model_copy(update={"next_deadline_at": due})
             try:
-                self._repo.append(advanced, timeline.inquiry.version, change.events, change.message)
+                self._repo.append(advanced, timeline.inquiry.version, change.events, change.message, change.dedupe_key)
             except StaleInquiry:
                 continue
             return advanced

@@ -263,3 +263,37 @@ def closing_loop_timers(target: str | None) -> Any:
 
     loop = closing_loop()
     return lambda inquiry, events, now: loop_timers(loop, inquiry, events, now, target)
+
+
+@cache
+def loop_store() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.loop_store import DynamoLoopStore
+
+    return DynamoLoopStore(client("dynamodb"), settings().table_name)
+
+
+def correction_service() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.sns import SnsNotifier
+    from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
+    from inquiry_desk.corrections.service import CorrectionService
+    from inquiry_desk.model import utc_now
+
+    s = settings()
+    return CorrectionService(
+        loop_store(),
+        repository(),
+        inquiry_service(),
+        closing_loop(),
+        StepFunctionsLadders(client("stepfunctions"), str(s.corrections_state_machine_arn or "")),
+        SnsNotifier(client("sns"), s.notifications_topic_arn) if s.notifications_topic_arn else None,
+        utc_now,
+    )
+
+
+def quality_service() -> Any:
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.quality.service import QualityService
+
+    return QualityService(loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now)
