@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from inquiry_desk.corrections.model import Correction, Delivery, LineageEntry
 from inquiry_desk.deadlines.decisions import Timer
 from inquiry_desk.model import Channel, Direction, Identity, Inquiry, InquiryEvent, Message
-from inquiry_desk.corrections.model import Correction, Delivery, LineageEntry
 from inquiry_desk.ports import DuplicateMessage, StaleInquiry, Timeline
 from inquiry_desk.quality.model import Review
 

@@ -53,7 +53,7 @@ def _world(customers: int = 3):  # type: ignore[no-untyped-def]
 
 
 def test_every_customer_who_got_the_template_is_corrected_exactly_once_R6_2() -> None:
-    repo, store, executions, _notifier, service, _clock = _world()
+    repo, _store, executions, _notifier, service, _clock = _world()
     correction = service.mark_wrong("sup", "7 天无理由退货", Cause.KNOWLEDGE_GAP, content_ref=REF)
     assert correction.correction_id in executions.started
     assert correction.public and correction.fix_due_at == T0 + timedelta(hours=1)
