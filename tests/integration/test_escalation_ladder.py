@@ -76,7 +76,7 @@ def test_R3_1_schedules_follow_the_inquiry(runner: Any, stack: Any, clock: list[
     assert f"{inquiry_id}-acknowledge-e1-due" in names
     got = scheduler.get_schedule(Name=f"{inquiry_id}-acknowledge-e1-due", GroupName=group)
     assert got["ActionAfterCompletion"] == "DELETE" and got["ScheduleExpression"].startswith("at(")
-    # resolving deletes every schedule of the inquiry
+    # resolving deletes every deadline schedule of the inquiry
     event = api_gateway_event(
         "POST",
         f"/api/inquiries/{inquiry_id}/actions",
@@ -87,7 +87,9 @@ def test_R3_1_schedules_follow_the_inquiry(runner: Any, stack: Any, clock: list[
     )
     assert runner.invoke("console_api", event)["statusCode"] == 200
     drain_streams()
-    assert scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"] == []
+    left = {s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]}
+    # every deadline schedule is gone; what is left closes the loop (survey, confirmation timeout)
+    assert left == {f"{inquiry_id}-survey-e1", f"{inquiry_id}-confirm-timeout-e1"}
 
 
 def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(
