@@ -333,6 +333,12 @@ def bench_sla() -> Metrics:
     return metrics
 
 
+def _bench_closing_loop() -> Metrics:
+    from bench.loop import bench_closing_loop
+
+    return bench_closing_loop()
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -340,6 +346,7 @@ def main() -> None:
         ("SLA engine", bench_sla),
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
+        ("closing the loop", _bench_closing_loop),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())
