@@ -391,7 +391,14 @@ def bench_size() -> Metrics:
     line = next((x for x in got.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
     if line is None:
         raise RuntimeError(f"bench.size failed:\n{got.stdout[-3000:]}\n{got.stderr[-3000:]}")
-    return json.loads(line.removeprefix("BENCH-JSON "))  # type: ignore[no-any-return]
+    metrics: Metrics = json.loads(line.removeprefix("BENCH-JSON "))
+    return metrics
+
+
+def _bench_closing_loop() -> Metrics:
+    from bench.loop import bench_closing_loop
+
+    return bench_closing_loop()
 
 
 def main() -> None:
@@ -403,6 +410,7 @@ def main() -> None:
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
         ("local system at 10,000 stored", bench_size),
+        ("closing the loop", _bench_closing_loop),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())

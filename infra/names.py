@@ -61,6 +61,10 @@ INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: arm each inquiry's timer, warn, breach, escalate", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
 ARCHIVER = FunctionSpec("archiver", "Retention: closed inquiries past the policy's age to the archive", timeout_s=300)
+SURVEY = FunctionSpec("survey", "Closing the loop: survey page and answers, survey/reminder/timeout timers")
+CORRECTIONS = FunctionSpec(
+    "corrections", "Corrections fan-out steps (one customer at a time) and the daily quality sample", timeout_s=60
+)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

@@ -40,6 +40,17 @@ class ActionRequest(BaseModel):
     ]
     text: str | None = Field(default=None, max_length=20_000)
     result: str | None = Field(default=None, max_length=5_000)
+    cause: str | None = Field(default=None, max_length=5_000, description="resolve: why it happened (R2.8)")
+    solution: str | None = Field(default=None, max_length=5_000, description="resolve: what was done (R2.8)")
+    customer_todos: list[Annotated[str, Field(max_length=500)]] | None = Field(
+        default=None, max_length=20, description="resolve: what the customer still has to do (send documents...)"
+    )
+    promise_working_days: int | None = Field(
+        default=None, ge=0, le=60, description="resolve: completion promised in N working days (team calendar)"
+    )
+    content_ref: str | None = Field(
+        default=None, max_length=200, description="reply: the template/article version used, e.g. template:returns@3"
+    )
     owner: str | None = None
     team: str | None = None
     urgency: Literal["normal", "urgent"] | None = None
@@ -188,6 +199,75 @@ def erase_customer(customer_id: Annotated[str, Path(max_length=64)], request: An
     done = composition.eraser().erase(customer_id, _actor(), utc_now(), request.reason)
     logger.info("customer erased", extra={"customer_id": customer_id, "inquiries": len(done.inquiries)})
     return json_response(200, done.__dict__)
+
+
+class CorrectionRequest(BaseModel):
+    """Mark content wrong (R6.2): a template/article version (`content_ref`) or one sent message."""
+
+    corrected_text: str = Field(min_length=1, max_length=5_000)
+    cause: Literal["knowledge_gap", "training", "system_fault"]
+    content_ref: str | None = Field(default=None, max_length=200, description="e.g. template:returns@3")
+    inquiry_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+    public: bool = Field(default=False, description="public content (auto-reply, FAQ, article): fix within 1 h")
+    source_inquiry_id: str | None = Field(default=None, max_length=64, description="a survey report behind it")
+
+
+class ReviewOutcome(BaseModel):
+    outcome: Literal["pass", "fail"]
+    notes: str | None = Field(default=None, max_length=5_000)
+
+
+@app.post("/api/corrections", tags=["corrections"], summary="Mark content wrong: correct every customer who got it")
+@requires(Need.SUPERVISE)
+def mark_wrong(request: Annotated[CorrectionRequest, Body()]) -> Any:
+    from inquiry_desk.corrections.model import Cause
+
+    correction = composition.correction_service().mark_wrong(
+        _actor(),
+        request.corrected_text,
+        Cause(request.cause),
+        content_ref=request.content_ref,
+        inquiry_id=request.inquiry_id,
+        message_id=request.message_id,
+        public=request.public,
+        source_inquiry_id=request.source_inquiry_id,
+    )
+    return json_response(202, {"correction": _dump(correction)})
+
+
+@app.get("/api/corrections", tags=["corrections"], summary="Who was corrected and when; causes over time")
+@requires(Need.SUPERVISE)
+def corrections_report() -> Any:
+    return json_response(200, composition.correction_service().report())
+
+
+@app.post("/api/corrections/<correction_id>/fixed", tags=["corrections"], summary="The public content is fixed")
+@requires(Need.SUPERVISE)
+def content_fixed(correction_id: Annotated[str, Path(max_length=64)]) -> Any:
+    return json_response(
+        200, {"correction": _dump(composition.correction_service().content_fixed(correction_id, _actor()))}
+    )
+
+
+@app.get("/api/reviews/<day>", tags=["quality"], summary="The review queue of one day's sample (R6.1)")
+@requires(Need.SUPERVISE)
+def review_queue(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
+    return json_response(200, {"reviews": [_dump(r) for r in composition.quality_service().queue(day)]})
+
+
+@app.post("/api/reviews/<day>/<agent>/<inquiry_id>", tags=["quality"], summary="Record a review's outcome")
+@requires(Need.SUPERVISE)
+def review_outcome(
+    day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")],
+    agent: Annotated[str, Path(max_length=128)],
+    inquiry_id: Annotated[str, Path(max_length=64)],
+    request: Annotated[ReviewOutcome, Body()],
+) -> Any:
+    review = composition.quality_service().record_outcome(
+        day, agent, inquiry_id, request.outcome, request.notes, _actor()
+    )
+    return json_response(200, {"review": _dump(review)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -36,6 +36,7 @@ class Api(Construct):
         intake: lambda_.IFunction,
         console_api: lambda_.IFunction,
         user_pool: cognito.IUserPool,
+        survey: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, id)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.SIX_MONTHS)
@@ -95,3 +96,19 @@ class Api(Construct):
                 request_validator=self.validator,
             ),
         )
+
+        # Survey links (R5.3): customers have no account; the signed, expiring token in the path
+        # is the credential, checked in the handler before anything is read or written.
+        self.survey_methods: list[apigw.Method] = []
+        if survey is not None:
+            token = self.rest_api.root.add_resource("survey").add_resource("{token}")
+            for method in ("GET", "POST"):
+                self.survey_methods.append(
+                    token.add_method(
+                        method,
+                        apigw.LambdaIntegration(survey),
+                        authorization_type=apigw.AuthorizationType.NONE,
+                        request_validator=self.validator,
+                        request_parameters={"method.request.path.token": True},
+                    )
+                )

@@ -15,7 +15,7 @@ from desk_ops.local.lambdas import LambdaRunner
 from infra.names import ROOT
 
 DOC = ROOT / "docs" / "openapi.json"
-HTTP_FUNCTIONS = ("intake", "console_api")
+HTTP_FUNCTIONS = ("intake", "console_api", "survey")
 
 
 # Webhook bodies are read raw (the signature covers the exact bytes), so they are documented

@@ -101,7 +101,9 @@ def test_R3_1_a_far_deadline_is_one_schedule_per_inquiry_moved_and_deleted(
     event["body"] = '{"action": "resolve", "result": "label sent"}'
     assert runner.invoke("console_api", event)["statusCode"] == 200
     drain_streams()
-    assert scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"] == []
+    left = {s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]}
+    # the deadline timer is gone; what is left closes the loop (survey, confirmation timeout)
+    assert left == {f"{inquiry_id}-survey-e1", f"{inquiry_id}-confirm-timeout-e1"}
 
 
 def test_R3_2_breach_walks_the_ladder_and_stops_when_acknowledged(

@@ -114,6 +114,15 @@ class EventType(StrEnum):
     PROGRESS_NOTIFIED = "progress_notified"
     NOTE = "note"
     CUSTOMER_ERASED = "customer_erased"  # the tombstone: personal data removed on request
+    # closing the loop (surveys/, corrections/, reviews)
+    SURVEY_SENT = "survey_sent"
+    SURVEY_REMINDED = "survey_reminded"
+    SURVEY_ANSWERED = "survey_answered"
+    CONFIRMED = "confirmed"  # the customer's verdict on the resolution (happy or not)
+    CORRECTION_CANDIDATE = "correction_candidate"
+    CORRECTION_SENT = "correction_sent"
+    REVIEW_SAMPLED = "review_sampled"
+    REVIEWED = "reviewed"
 
 
 class Attachment(BaseModel):
@@ -205,6 +214,8 @@ class Message(BaseModel):
     delivery_attempts: int = 0
     delivery_error: str | None = None
     delivered_at: datetime | None = None
+    # lineage (R6.2): the template / article this text came from, e.g. "template:survey@2026.1"
+    content_ref: str | None = None
 
 
 class InquiryEvent(BaseModel):
@@ -247,6 +258,12 @@ class Inquiry(BaseModel):
     updated_at: datetime | None = None
     version: int = 1  # optimistic concurrency
     event_count: int = 0
+    # resolution (R2.8): cause, solution, the customer's own to-dos, the promised completion
+    cause: str | None = None
+    solution: str | None = None
+    customer_todos: list[str] = Field(default_factory=list)
+    promised_by: datetime | None = None
+    closed_by: str | None = None  # "customer" (confirmed / survey), "timeout", or the agent's name
 
     @property
     def is_open(self) -> bool:

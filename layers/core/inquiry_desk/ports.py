@@ -11,6 +11,7 @@ from inquiry_desk.model import Customer, Identity, Inquiry, InquiryEvent, Messag
 
 if TYPE_CHECKING:
     from inquiry_desk.deadlines.contracts import LadderState, TimerSpec
+    from inquiry_desk.deadlines.decisions import NamedTimer
 
 
 class DuplicateMessage(Exception):
@@ -52,6 +53,11 @@ class Timers(Protocol):
     def arm(self, inquiry_id: str, timer: TimerSpec | None, now: datetime, replacing: TimerSpec | None) -> int:
         """Make `timer` the inquiry's one armed timer (None: none), replacing the one armed for
         `replacing` when known; returns the number of AWS requests it took (at most 2)."""
+
+
+class NamedSchedules(Protocol):
+    def sync(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> dict[str, int]:
+        """Make the inquiry's named schedules exactly `timers` (created, moved, deleted counts)."""
 
 
 class Notifier(Protocol):

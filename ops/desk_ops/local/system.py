@@ -409,6 +409,7 @@ class LocalSystem:
             DESK_CHAT_CALLBACK_URL=f"{base}/chat/callback",
             DESK_MARKETPLACE_CALLBACK_URL=f"{base}/marketplace/callback",
             DESK_MAIL_FROM=os.environ.get("DESK_MAIL_FROM", "support@shop.example"),
+            DESK_SURVEY_BASE_URL=self.http_url,  # survey links point at this front
         )
         self.session.client("ses").verify_email_identity(EmailAddress=os.environ["DESK_MAIL_FROM"])
         from .emulator_patches import record_sent_mail

@@ -40,6 +40,7 @@ class Need(StrEnum):
     TEAM = "team"  # the path's team is one of the principal's teams
     CUSTOMER = "customer"  # the customer has an inquiry in one of the principal's teams
     SUPERVISE_CUSTOMER = "supervise_customer"  # as CUSTOMER, with supervision rights
+    SUPERVISE = "supervise"  # supervisors (of any team) and admins: corrections, quality reviews
     ADMIN = "admin"  # admins only
 
 

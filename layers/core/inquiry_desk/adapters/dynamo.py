@@ -109,6 +109,20 @@ def _message_attrs(message: Message) -> dict[str, Any]:
     }
 
 
+def _lineage_attrs(message: Message, customer_id: str) -> dict[str, Any]:
+    return {
+        "PK": f"CONTENT#{message.content_ref}",
+        "SK": f"{_iso(message.at)}#{message.inquiry_id}#{message.message_id}",
+        "kind": "lineage",
+        "content_ref": message.content_ref,
+        "inquiry_id": message.inquiry_id,
+        "message_id": message.message_id,
+        "customer_id": customer_id,
+        "channel": message.channel.value,
+        "at": _iso(message.at),
+    }
+
+
 def _seen_attrs(dedupe_key: str, inquiry_id: str) -> dict[str, Any]:
     return {"PK": f"MSGID#{dedupe_key}", "SK": "MSGID", "kind": "message_seen", "inquiry_id": inquiry_id}
 
@@ -227,6 +241,8 @@ class DynamoInquiryRepository:
             ops.append(self._put(_seen_attrs(dedupe_key, inquiry.inquiry_id), _NOT_EXISTS))
         if message is not None:
             ops.append(self._put(_message_attrs(message)))
+            if message.content_ref:  # lineage (R6.2): who received this content, found in one Query
+                ops.append(self._put(_lineage_attrs(message, inquiry.customer_id)))
         ops.extend(self._put(_event_attrs(e)) for e in events)
         ops.append(  # last, as in create(); only if nobody changed the inquiry since it was read
             self._put(

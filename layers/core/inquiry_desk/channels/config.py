@@ -110,6 +110,20 @@ class MarketplaceConfig(_Config):
     _check = field_validator("secret")(_not_blank)
 
 
+class SurveyConfig(_Config):
+    """Survey links (R5.3): the HMAC key that signs them and the public base URL of the page."""
+
+    signing_key: SecretStr
+    base_url: str | None = None  # e.g. the API's URL; the link is <base_url>/survey/<token>
+
+    @field_validator("signing_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("the survey signing key needs at least 16 characters")
+        return value
+
+
 class ChannelsConfig(_Config):
     """Every channel's credentials; a channel left out is not configured (its webhooks are refused)."""
 
@@ -118,6 +132,7 @@ class ChannelsConfig(_Config):
     meta: MetaConfig | None = None
     twilio: TwilioConfig | None = None
     marketplace: MarketplaceConfig | None = None
+    survey: SurveyConfig | None = None
 
     @classmethod
     def from_json(cls, text: str | bytes | dict[str, Any]) -> ChannelsConfig:

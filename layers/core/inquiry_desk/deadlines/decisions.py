@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,23 @@ class Verdict(StrEnum):
     WARN_OWNER = "warn_owner"
     BREACH = "breach"  # record it and start the escalation ladder
     NOTIFY_CUSTOMER_PROGRESS = "notify_customer_progress"  # R2.6
+
+
+@dataclass(frozen=True)
+class NamedTimer:
+    """A one-time schedule other than the deadline timer (the closing loop's survey, reminder,
+    confirmation timeout), kept by name beside it."""
+
+    name: str
+    at: datetime  # rounded up to the whole minute: Scheduler fires within the minute, never early
+    payload: dict[str, Any]
+    target: str | None = None  # the function to invoke; None: the timers' own (sla_timer)
+
+
+def ceil_minute(at: datetime) -> datetime:
+    """Scheduler's `at()` takes whole seconds and fires within its minute: round up, never early."""
+    floor = at.replace(second=0, microsecond=0)
+    return floor if floor == at else floor + timedelta(minutes=1)
 
 
 @dataclass(frozen=True)

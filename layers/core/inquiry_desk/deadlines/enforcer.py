@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from inquiry_desk.answers.templates import render
 from inquiry_desk.deadlines import decisions as enforcement
 from inquiry_desk.deadlines.contracts import LadderState, TimerSpec
-from inquiry_desk.deadlines.decisions import Verdict
+from inquiry_desk.deadlines.decisions import NamedTimer, Verdict
 from inquiry_desk.deadlines.engine import InquiryFacts, compute_deadlines
 from inquiry_desk.deadlines.policy import SlaPolicy
 from inquiry_desk.errors import NotFound
 from inquiry_desk.inquiries.service import InquiryService
-from inquiry_desk.model import EventType, Inquiry
-from inquiry_desk.ports import InquiryRepository, Ladders, Notifier, Timeline, Timers
+from inquiry_desk.model import EventType, Inquiry, InquiryEvent
+from inquiry_desk.ports import InquiryRepository, Ladders, NamedSchedules, Notifier, Timeline, Timers
 
 SYSTEM = "sla"
 
@@ -35,6 +35,8 @@ class DeadlineEnforcer:
         ladders: Ladders,
         inquiries: InquiryService,
         now: Callable[[], datetime],
+        more_timers: Callable[[Inquiry, list[InquiryEvent], datetime], list[NamedTimer]] | None = None,
+        schedules: NamedSchedules | None = None,
     ) -> None:
         self._repo = repository
         self._policy = policy
@@ -43,6 +45,8 @@ class DeadlineEnforcer:
         self._ladders = ladders
         self._inquiries = inquiries
         self._now = now
+        self._more_timers = more_timers  # e.g. the closing loop's survey, reminder and timeout
+        self._schedules = schedules  # where those go (named one-time schedules)
 
     def plan(self, inquiry_id: str, previous: Inquiry | None = None) -> dict[str, int]:
         """After a change to the inquiry, arm its one timer at its next due instant.
@@ -54,14 +58,27 @@ class DeadlineEnforcer:
         if timeline is None:
             return {"requests": 0}
         now = self._now()
+        requests = self._plan_named(timeline.inquiry, timeline.events, now, previous)
         wanted = enforcement.next_timer(self._policy, timeline.inquiry, timeline.events, now)
         before = None
         if previous is not None:
             earlier = [e for e in timeline.events if e.seq <= previous.event_count]
             before = enforcement.next_timer(self._policy, previous, earlier, now)
             if (wanted is None and before is None) or (wanted is not None and wanted.same_instant(before)):
-                return {"requests": 0}
-        return {"requests": self._timers.arm(inquiry_id, wanted, now, before)}
+                return {"requests": requests}
+        return {"requests": requests + self._timers.arm(inquiry_id, wanted, now, before)}
+
+    def _plan_named(self, inquiry: Inquiry, events: list[InquiryEvent], now: datetime, previous: Inquiry | None) -> int:
+        """The other timers an inquiry may have (the closing loop's survey, reminder and
+        confirmation timeout): named schedules, re-made only when its status or episode changed
+        (they depend on nothing else), so an ordinary change stays within the deadline timer's
+        two requests."""
+        if self._more_timers is None or self._schedules is None:
+            return 0
+        if previous is not None and (previous.status, previous.episode) == (inquiry.status, inquiry.episode):
+            return 0
+        made = self._schedules.sync(inquiry.inquiry_id, self._more_timers(inquiry, events, now))
+        return sum(made.values())
 
     def fire(self, timer: TimerSpec) -> dict[str, Any]:
         """A timer fired: re-read, re-decide everything due by now, act at most once each.

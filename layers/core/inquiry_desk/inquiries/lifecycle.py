@@ -49,6 +49,11 @@ _ALLOWED: dict[Action, frozenset[Status]] = {
 }
 
 
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
 @dataclass(frozen=True)
 class Transition:
     inquiry: Inquiry
@@ -99,22 +104,70 @@ def apply(
         result = str(data.get("result") or "").strip()
         if not result:
             raise InvalidTransition("a resolution needs a result (解决结果)")
-        changes["status"] = Status.RESOLVED
-        changes["result"] = result
-        kinds.append((EventType.RESOLVED, {"result": result}))
+        # R2.8: the answer states cause, solution and timeline; the customer's own to-dos and the
+        # promised completion are recorded with it
+        todos = [str(t).strip() for t in data.get("customer_todos") or [] if str(t).strip()]
+        promised = data.get("promised_by")
+        changes.update(
+            status=Status.RESOLVED,
+            result=result,
+            cause=_text(data.get("cause")),
+            solution=_text(data.get("solution")),
+            customer_todos=todos,
+            promised_by=promised,
+            closed_by=None,
+        )
+        kinds.append(
+            (
+                EventType.RESOLVED,
+                {
+                    "result": result,
+                    "cause": changes["cause"],
+                    "solution": changes["solution"],
+                    "customer_todos": todos,
+                    "promised_by": promised.isoformat() if isinstance(promised, datetime) else None,
+                    "promise": data.get("promise"),
+                    "episode": inquiry.episode,
+                },
+            )
+        )
     elif action is Action.CLOSE:
         changes["status"] = Status.CLOSED
         changes["archived_at"] = at
+        changes["closed_by"] = str(data.get("closed_by") or actor)
         satisfaction = data.get("satisfaction")
         if satisfaction is not None:
             changes["satisfaction"] = int(satisfaction)
-        kinds.append((EventType.CLOSED, {"satisfaction": satisfaction}))
+        kinds.append(
+            (
+                EventType.CLOSED,
+                {
+                    "satisfaction": satisfaction,
+                    "closed_by": changes["closed_by"],
+                    "episode": inquiry.episode,
+                    **({"why": str(data["why"])} if data.get("why") else {}),
+                },
+            )
+        )
     elif action is Action.REOPEN:
         changes["status"] = Status.IN_PROGRESS
         changes["episode"] = inquiry.episode + 1
         changes["archived_at"] = None
         changes["result"] = None
-        kinds.append((EventType.REOPENED, {"reason": data.get("reason"), "episode": inquiry.episode + 1}))
+        changes["closed_by"] = None
+        if data.get("owner"):
+            changes["owner"] = str(data["owner"])
+        kinds.append(
+            (
+                EventType.REOPENED,
+                {
+                    "reason": data.get("reason"),
+                    "episode": inquiry.episode + 1,
+                    **({"owner": changes["owner"]} if "owner" in changes else {}),
+                    **({"by": str(data["by"])} if data.get("by") else {}),
+                },
+            )
+        )
     elif action is Action.RECLASSIFY:
         if data.get("urgency"):
             changes["urgency"] = Urgency(str(data["urgency"]))

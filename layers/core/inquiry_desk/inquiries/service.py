@@ -28,12 +28,21 @@ class Change:
     inquiry: Inquiry  # advanced (version, event count) but without its next deadline yet
     events: list[InquiryEvent]
     message: Message | None = None
+    dedupe_key: str | None = None  # written with the change, once: a second write raises DuplicateMessage
 
 
 class InquiryService:
-    def __init__(self, repository: InquiryRepository, planner: DeadlinePlanner | None = None) -> None:
+    def __init__(
+        self,
+        repository: InquiryRepository,
+        planner: DeadlinePlanner | None = None,
+        promise: Callable[[Inquiry, datetime, int], datetime] | None = None,
+        default_promise_days: int | None = None,
+    ) -> None:
         self._repo = repository
         self._planner = planner
+        self._promise = promise  # "X working days" -> an instant in the team's calendar (R2.8)
+        self._default_promise_days = default_promise_days
 
     def act(self, inquiry_id: str, action: Action, actor: str, at: datetime, **data: Any) -> Inquiry:
         """Apply one lifecycle action (a reply also stores its outbound message: the outbox)."""
@@ -45,21 +54,30 @@ class InquiryService:
                 text = str(details.get("text") or "").strip()
                 if not text:
                     raise PayloadError("a reply needs text")
-                message = self._outbound(timeline.inquiry, text, at, actor)
+                message = self._outbound(timeline.inquiry, text, at, actor, details.pop("content_ref", None))
                 details["message_id"] = message.message_id
+            if action is Action.RESOLVE:
+                details.update(self._promised(timeline.inquiry, at, details))
             transition = lifecycle.apply(timeline.inquiry, action, at, actor, **details)
             return Change(transition.inquiry, transition.events, message)
 
         return self._change(inquiry_id, decide)
 
     def notify_customer(
-        self, inquiry_id: str, text: str, at: datetime, actor: str, event_type: EventType, data: dict[str, Any]
+        self,
+        inquiry_id: str,
+        text: str,
+        at: datetime,
+        actor: str,
+        event_type: EventType,
+        data: dict[str, Any],
+        content_ref: str | None = None,
     ) -> Inquiry:
         """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
         the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
 
         def decide(timeline: Timeline) -> Change:
-            message = self._outbound(timeline.inquiry, text, at, actor)
+            message = self._outbound(timeline.inquiry, text, at, actor, content_ref)
             return _with_event(
                 timeline.inquiry, at, actor, event_type, {**data, "message_id": message.message_id}, message=message
             )
@@ -80,25 +98,48 @@ class InquiryService:
             inquiry_id, lambda timeline: _with_event(timeline.inquiry, at, actor, event_type, data, changes)
         )
 
-    def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change]) -> Inquiry:
+    def change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
+        """One read-decide-write change decided elsewhere (e.g. the customer's verdict); `decide`
+        returns None when, on the inquiry as it is now, there is nothing to do."""
+        return self._change(inquiry_id, decide)
+
+    def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
         for _attempt in range(3):
             timeline = self._repo.timeline(inquiry_id)
             if timeline is None:
                 raise NotFound(f"no inquiry {inquiry_id}")
             change = decide(timeline)
+            if change is None:
+                return timeline.inquiry
             advanced = change.inquiry
             if self._planner is not None:
                 due = self._planner.next_due(advanced, [*timeline.events, *change.events])
                 advanced = advanced.model_copy(update={"next_deadline_at": due})
             try:
-                self._repo.append(advanced, timeline.inquiry.version, change.events, change.message)
+                self._repo.append(advanced, timeline.inquiry.version, change.events, change.message, change.dedupe_key)
             except StaleInquiry:
                 continue
             return advanced
         raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
 
+    def _promised(self, inquiry: Inquiry, at: datetime, details: dict[str, Any]) -> dict[str, Any]:
+        """R2.8: the promised completion, from "X working days" (or the policy's default)."""
+        if details.get("promised_by") is not None:
+            return {}
+        days = details.pop("promise_working_days", None)
+        if days is None:
+            days = self._default_promise_days
+        if days is None or self._promise is None:
+            return {}
+        return {"promised_by": self._promise(inquiry, at, int(days)), "promise": f"{int(days)} working days"}
+
     @staticmethod
-    def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str) -> Message:
+    def outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:
+        """A message to the customer on their own channel, pending in the outbox."""
+        return InquiryService._outbound(inquiry, text, at, actor, content_ref)
+
+    @staticmethod
+    def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:
         return Message(
             message_id=new_id(at, "M"),
             inquiry_id=inquiry.inquiry_id,
@@ -108,6 +149,7 @@ class InquiryService:
             at=at,
             author=actor,
             delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
+            content_ref=content_ref,  # lineage (R6.2): which template/article version said this
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from inquiry_desk.ids import new_id
@@ -75,6 +75,7 @@ class IntakeService:
         detect_language: Callable[[str], str | None] | None = None,
         identities: Callable[[InboundMessage], list[Identity]] | None = None,
         sender_clock_tolerance: timedelta | None = None,
+        verdict: Callable[[Inquiry, str, datetime, str], lifecycle.Transition | None] | None = None,
     ) -> None:
         self._repo = repository
         self._planner = planner
@@ -84,6 +85,8 @@ class IntakeService:
         self._join_window = join_window
         self._policy_version = policy_version
         self._sender_clock_tolerance = sender_clock_tolerance
+        # R5.2: a keyword reply to a resolved inquiry is the customer's verdict (closing the loop)
+        self._verdict = verdict
 
     def receive(self, message: InboundMessage) -> IntakeResult:
         for _attempt in range(3):
@@ -119,6 +122,10 @@ class IntakeService:
                 joined = self._join_open_inquiry(customer_id, message)
                 if joined is not None:
                     return joined
+            if customer_id is not None and self._verdict is not None:
+                joined = self._join_awaiting_verdict(customer_id, message)
+                if joined is not None:
+                    return joined
             return self._open_inquiry(customer_id, message, links, identities)
         except DuplicateMessage as dup:
             return IntakeResult(dup.inquiry_id, customer_id or "", created=False, duplicate=True)
@@ -143,17 +150,34 @@ class IntakeService:
                 return self._join(inquiry, customer_id, message, "join_window")
         return None
 
+    def _join_awaiting_verdict(self, customer_id: str, message: InboundMessage) -> IntakeResult | None:
+        """A short "resolved" / "not resolved" on any channel answers the customer's latest
+        resolved inquiry (R5.2); anything else opens or joins as usual."""
+        for inquiry in self._repo.customer_inquiries(customer_id, limit=5):
+            if inquiry.status is Status.RESOLVED and self._judge(inquiry, message, customer_id) is not None:
+                return self._join(inquiry, customer_id, message, "verdict")
+        return None
+
+    def _judge(self, inquiry: Inquiry, message: InboundMessage, customer_id: str) -> lifecycle.Transition | None:
+        if self._verdict is None or not message.text:
+            return None
+        return self._verdict(inquiry, message.text, message.received_at, customer_id)
+
     def _join(self, inquiry: Inquiry, customer_id: str, message: InboundMessage, why: str) -> IntakeResult | None:
-        """Add the message to `inquiry`; a reply to a resolved one reopens it (a closed one does not)."""
+        """Add the message to `inquiry`; a verdict keyword on a resolved one closes the loop or
+        escalates it, any other reply to a resolved one reopens it (a closed one does not)."""
         if inquiry.status is Status.CLOSED:
             return None
         current, events = inquiry, []
         if inquiry.status is Status.RESOLVED:
-            step = lifecycle.apply(
+            step = self._judge(inquiry, message, customer_id) or lifecycle.apply(
                 inquiry, lifecycle.Action.REOPEN, message.received_at, customer_id, reason="customer replied"
             )
             current, events = step.inquiry, list(step.events)
-        step = lifecycle.apply(current, lifecycle.Action.CUSTOMER_REPLIED, message.received_at, customer_id)
+        if current.status is Status.CLOSED:  # the customer confirmed: the loop is closed
+            step = lifecycle.Transition(current, [])
+        else:
+            step = lifecycle.apply(current, lifecycle.Action.CUSTOMER_REPLIED, message.received_at, customer_id)
         stored = _message(inquiry.inquiry_id, customer_id, message)
         events += [
             *step.events,

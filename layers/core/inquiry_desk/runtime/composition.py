@@ -18,6 +18,7 @@ from inquiry_desk.model import Identity, InboundMessage, Inquiry, Urgency, utc_n
 from inquiry_desk.runtime.settings import (
     ArchiveSettings,
     ChannelSettings,
+    ClosingLoopSettings,
     DirectorySettings,
     IdempotencySettings,
     MailSettings,
@@ -122,7 +123,12 @@ def triage_for(p: SlaPolicy, model: TriageModel | None) -> Triage:
 def inquiry_service() -> InquiryService:
     from inquiry_desk.inquiries.service import InquiryService
 
-    return InquiryService(repository(), planner())
+    return InquiryService(
+        repository(),
+        planner(),
+        promise=_promise,
+        default_promise_days=closing_loop().resolution.default_promise_working_days,
+    )
 
 
 def customer_service() -> CustomerService:
@@ -144,6 +150,7 @@ def intake_service() -> IntakeService:
         detect_language=_detect_language,
         identities=_strong_identities,
         sender_clock_tolerance=p.arrival.sender_clock_tolerance.to_timedelta(),
+        verdict=_keyword_verdict,
     )
 
 
@@ -228,7 +235,7 @@ def mail_store() -> MailStore:
 def enforcer(own_arn: str) -> DeadlineEnforcer:
     """The deadline enforcer for sla_timer; `own_arn` is the function schedules invoke."""
     from inquiry_desk.adapters.aws import client
-    from inquiry_desk.adapters.scheduler import SchedulerTimers
+    from inquiry_desk.adapters.scheduler import NamedScheduleSet, SchedulerTimers
     from inquiry_desk.adapters.sns import SnsNotifier
     from inquiry_desk.adapters.sqs import QueueTimers
     from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
@@ -247,6 +254,8 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
         StepFunctionsLadders(client("stepfunctions"), timers.escalation_state_machine_arn),
         inquiry_service(),
         utc_now,
+        closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None,
+        NamedScheduleSet(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
     )
 
 
@@ -316,3 +325,108 @@ def archiver() -> Archiver:
     from inquiry_desk.retention.policy import load_retention
 
     return Archiver(repository(), archive(), load_retention())
+
+
+# --- closing the loop (surveys/, corrections/, reviews) ------------------------------------------
+
+
+@cache
+def closing_loop() -> Any:
+    """The closing-loop policy (survey delay, confirmation window, thresholds, sampling share)."""
+    from inquiry_desk.surveys.policy import load_closing_loop
+
+    return load_closing_loop(load(ClosingLoopSettings).closing_loop_policy_path)
+
+
+def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
+    """R2.8: "X working days" in the inquiry's team calendar (the policy's default calendar)."""
+    from inquiry_desk.inquiries.resolution import promised_completion
+
+    p = policy()
+    return promised_completion(p.calendar(p.defaults.calendar), at, working_days)
+
+
+def _keyword_verdict(inquiry: Any, text: str, at: Any, actor: str) -> Any:
+    """R5.2: a keyword reply ("已解决" / "not resolved", policy data) as the customer's verdict."""
+    from inquiry_desk.surveys.verdicts import verdict
+
+    loop = closing_loop()
+    said = loop.verdict_of(text)
+    if said is None:
+        return None
+    return verdict(loop, inquiry, at, actor, happy=said == "confirm", via="keyword reply", reason=text[:500])
+
+
+def _survey_signer() -> Any:
+    """The survey links' HMAC key: `survey.signing_key` in the channels secret (Secrets Manager;
+    locally the channels file)."""
+    from inquiry_desk.surveys.links import LinkSigner
+
+    config = channels()
+    if config.survey is None:
+        raise RuntimeError("the channels secret has no survey.signing_key")
+    return LinkSigner(config.survey.signing_key.get_secret_value().encode())
+
+
+def _survey_base_url() -> str:
+    config = channels()
+    url = load(ClosingLoopSettings).survey_base_url
+    url = url or (config.survey.base_url if config.survey is not None else None)
+    if not url:
+        raise RuntimeError("no survey base URL: set survey.base_url in the channels secret")
+    return str(url)
+
+
+def closing_loop_service() -> Any:
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.surveys.service import ClosingLoopService
+
+    return ClosingLoopService(
+        repository(), inquiry_service(), closing_loop(), _survey_signer, _survey_base_url, utc_now
+    )
+
+
+def closing_loop_timers(target: str | None) -> Any:
+    """The survey, reminder and confirmation-timeout timers of a resolved inquiry (for sla_timer)."""
+    from inquiry_desk.surveys.timers import loop_timers
+
+    loop = closing_loop()
+    return lambda inquiry, events, now: loop_timers(loop, inquiry, events, now, target)
+
+
+@cache
+def loop_store() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.loop_store import DynamoLoopStore
+
+    return DynamoLoopStore(client("dynamodb"), load(TableSettings).table_name)
+
+
+def correction_service() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.sns import SnsNotifier
+    from inquiry_desk.adapters.stepfunctions import StepFunctionsExecutions
+    from inquiry_desk.corrections.service import CorrectionService
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.runtime.settings import SettingsError
+
+    try:
+        notifier: SnsNotifier | None = SnsNotifier(client("sns"), load(NotificationSettings).notifications_topic_arn)
+    except SettingsError:
+        notifier = None  # a function that cannot notify supervisors still records the correction
+    return CorrectionService(
+        loop_store(),
+        repository(),
+        inquiry_service(),
+        closing_loop(),
+        StepFunctionsExecutions(client("stepfunctions"), load(ClosingLoopSettings).corrections_state_machine_arn or ""),
+        notifier,
+        utc_now,
+    )
+
+
+def quality_service() -> Any:
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.quality.service import QualityService
+
+    return QualityService(loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now)

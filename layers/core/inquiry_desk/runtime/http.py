@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from inquiry_desk.access.rules import (
     Need,
     Principal,
+    Role,
     Unauthorized,
     check_action,
     check_team,
@@ -179,6 +180,10 @@ def _check(app: APIGatewayRestResolver, principal: Principal, need: Need, args: 
     if need is Need.ADMIN:
         if not principal.is_admin:
             raise Forbidden("only admins may do this")
+        return
+    if need is Need.SUPERVISE:
+        if not (principal.is_admin or Role.SUPERVISOR in principal.roles):
+            raise Forbidden("only supervisors and admins may do this")
         return
     if need is Need.TEAM:
         team = args["team"]

@@ -36,6 +36,10 @@ class Env(StrEnum):
     TIMER_QUEUE_URL = "TIMER_QUEUE_URL"
     ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
     USER_POOL_ID = "USER_POOL_ID"
+    CLOSING_LOOP_POLICY_PATH = "CLOSING_LOOP_POLICY_PATH"
+    SURVEY_FUNCTION_ARN = "SURVEY_FUNCTION_ARN"
+    SURVEY_BASE_URL = "DESK_SURVEY_BASE_URL"
+    CORRECTIONS_STATE_MACHINE_ARN = "CORRECTIONS_STATE_MACHINE_ARN"
     MAIL_BUCKET = "MAIL_BUCKET"
     MAIL_PREFIX = "MAIL_PREFIX"
     MAIL_FROM = "DESK_MAIL_FROM"
@@ -112,6 +116,16 @@ class DirectorySettings(_Piece):
     user_pool_id: str = Field(alias=Env.USER_POOL_ID, min_length=1)
 
 
+class ClosingLoopSettings(_Piece):
+    """The closing loop: its policy file, the survey function (timers invoke it), the survey
+    pages' public address (else the channels secret's survey.base_url), the corrections machine."""
+
+    closing_loop_policy_path: str | None = Field(default=None, alias=Env.CLOSING_LOOP_POLICY_PATH)
+    survey_function_arn: str | None = Field(default=None, alias=Env.SURVEY_FUNCTION_ARN)
+    survey_base_url: str | None = Field(default=None, alias=Env.SURVEY_BASE_URL)
+    corrections_state_machine_arn: str | None = Field(default=None, alias=Env.CORRECTIONS_STATE_MACHINE_ARN)
+
+
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
@@ -131,16 +145,25 @@ class ConsoleSettings(
     DirectorySettings,
     MailSettings,
     ArchiveSettings,
+    ClosingLoopSettings,
 ):
     """functions/console_api (agents record phone calls and visits through intake; the agent
     directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""
+
+
+class SurveySettings(TableSettings, PolicySettings, ChannelSettings, ClosingLoopSettings):
+    """functions/survey (the survey page and answers; the closing loop's timers)."""
+
+
+class CorrectionsSettings(TableSettings, PolicySettings, ChannelSettings, ClosingLoopSettings):
+    """functions/corrections (the corrections fan-out steps and the daily quality sample)."""
 
 
 class ArchiverSettings(TableSettings, PolicySettings, ArchiveSettings):
     """functions/archiver (closed inquiries past the retention age go to the archive bucket)."""
 
 
-class SlaTimerSettings(TableSettings, PolicySettings, TimerSettings, NotificationSettings):
+class SlaTimerSettings(TableSettings, PolicySettings, TimerSettings, NotificationSettings, ClosingLoopSettings):
     """functions/sla_timer (deadline timers, escalation ladders, reconciler)."""
 
 
@@ -156,6 +179,8 @@ FUNCTION_SETTINGS: dict[str, type[_Piece]] = {
     "sla_timer": SlaTimerSettings,
     "dispatcher": DispatcherSettings,
     "archiver": ArchiverSettings,
+    "survey": SurveySettings,
+    "corrections": CorrectionsSettings,
 }
 """Which settings model each function (by its directory name under functions/) is parsed with."""
 
