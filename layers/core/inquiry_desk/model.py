@@ -105,6 +105,7 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     PROGRESS_NOTIFIED = "progress_notified"
     NOTE = "note"
+    SURVEY_ANSWERED = "survey_answered"
 
 
 class Attachment(BaseModel):
