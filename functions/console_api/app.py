@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.customers.linking import CustomerService
-from inquiry_desk.errors import Forbidden, NotFound
+from inquiry_desk.errors import Forbidden, NotFound, PayloadError
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
 from inquiry_desk.model import utc_now
@@ -158,6 +158,72 @@ def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
         200,
         {"customer": _dump(customer), "inquiries": [_dump(i) for i in repo.customer_inquiries(customer_id)]},
     )
+
+
+def _supervisor() -> None:
+    if not _groups() & {"supervisors", "admins"}:
+        raise Forbidden("reports are for supervisors and admins")
+
+
+def _day(value: str | None) -> Any:
+    from datetime import date
+
+    if not value:
+        return utc_now().astimezone(composition.report_policy().zone).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(f"date must be YYYY-MM-DD, not {value!r}") from None
+
+
+ReportPeriod = Literal["daily", "weekly", "monthly", "quarterly"]
+
+
+@app.get("/api/reports/<period>", tags=["reports"], summary="A report (JSON, or CSV with format=csv)")
+def get_report(
+    period: Annotated[ReportPeriod, Path()],
+    date: Annotated[str | None, Query(max_length=10, description="a day of the period, YYYY-MM-DD")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    from aws_lambda_powertools.event_handler import Response
+    from inquiry_desk.reports.building import build_report
+    from inquiry_desk.reports.render import csv_text
+
+    _supervisor()
+    policy = composition.report_policy()
+    report = build_report(composition.counter_store(), policy, period, _day(date))
+    if format == "csv":
+        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text(report, policy))
+    return json_response(200, report.to_json(policy))
+
+
+@app.get("/api/reports/<period>/inquiries", tags=["reports"], summary="The inquiries behind one figure")
+def report_drill_down(
+    period: Annotated[ReportPeriod, Path()],
+    metric: Annotated[str, Query(max_length=64, description="a metric id of the catalogue")],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    dimension: Annotated[str, Query(max_length=200, description="all, channel#chat, agent#alice ...")] = "all",
+) -> Any:
+    from inquiry_desk.reports.building import drill_down
+
+    _supervisor()
+    try:
+        ids = drill_down(
+            composition.counter_store(), composition.report_policy(), period, _day(date), metric, dimension
+        )
+    except KeyError as err:
+        raise NotFound(str(err.args[0])) from None
+    return json_response(200, {"metric": metric, "dimension": dimension, "inquiry_ids": ids})
+
+
+@app.get("/api/monitor", tags=["reports"], summary="Live: per channel waiting, oldest wait, average response")
+def live_monitor() -> Any:
+    from dataclasses import asdict
+
+    from inquiry_desk.reports.monitor import live
+
+    picture = live(composition.counter_store(), composition.report_policy(), utc_now())
+    return json_response(200, {"channels": [asdict(c) for c in picture]})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

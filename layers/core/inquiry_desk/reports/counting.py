@@ -78,6 +78,7 @@ class _State:
     transferred: bool = False
     corrected: bool = False
     waiting: bool = True
+    waiting_since: datetime | None = None  # when the current wait for an answer began
     closed_kinds: set[tuple[str, int]] = field(default_factory=set)  # (kind, episode) met or breached
 
 
@@ -120,6 +121,8 @@ def _fold(state: _State, e: InquiryEvent, policy: ReportPolicy) -> None:
     if kind in (EventType.RESOLVED, EventType.CLOSED):
         state.resolved = state.resolved or kind == EventType.RESOLVED
         state.waiting = False
+    if kind in (EventType.RECEIVED, EventType.REOPENED):
+        state.waiting_since = e.at
     if kind == EventType.REOPENED:
         state.reopened = True
         state.waiting = True
@@ -200,7 +203,7 @@ def contributions(
                 add(m.FIRST_RESPONSES_TARGETED)
                 add(m.ANSWERED_IN_TIME if seconds <= target else m.ANSWERED_LATE)
         if state.waiting:
-            counting.waiting = ("stop", channel, event.at)
+            counting.waiting = ("stop", channel, state.waiting_since or received_at)
     elif kind == EventType.RESOLVED and not state.resolved:
         add(m.RESOLVED, agent=None if automated else event.actor)
         if automated:
@@ -221,7 +224,7 @@ def contributions(
             if score < policy.low_score_below:
                 add(m.CSAT_LOW, agent=owner)
     if kind in (EventType.RESOLVED, EventType.CLOSED) and state.waiting:
-        counting.waiting = ("stop", channel, event.at)
+        counting.waiting = ("stop", channel, state.waiting_since or received_at)
     _count_deadlines(event, state, policy, inquiry, add)
     return counting
 

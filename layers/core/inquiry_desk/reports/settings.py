@@ -22,6 +22,7 @@ class Monitor(BaseModel):
     response_rise_min_samples: int = Field(ge=1)
     baseline_hours: int = Field(ge=1)
     unconfirmed_after_minutes: int = Field(ge=1)
+    daily_at: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
 
 
 class ReportPolicy(BaseModel):

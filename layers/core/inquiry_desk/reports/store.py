@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from inquiry_desk.reports.counting import Counting, Drill
 
@@ -45,6 +45,10 @@ class CounterStore(Protocol):
 
     def previous_inquiry(self, customer_id: str, before: datetime, inquiry_id: str) -> tuple[datetime, str] | None: ...
 
+    def alert(self, name: str) -> dict[str, Any] | None: ...
+
+    def save_alert(self, name: str, state: dict[str, Any] | None) -> None: ...
+
 
 def hour_of(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H")
@@ -60,7 +64,17 @@ class MemoryCounterStore:
         self.queue: dict[str, dict[str, datetime]] = defaultdict(dict)
         self.hours: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         self.inquiries: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)  # customer -> (at, channel, id)
+        self.alerts: dict[str, dict[str, Any]] = {}
         self.items_read = 0
+
+    def alert(self, name: str) -> dict[str, Any] | None:
+        return self.alerts.get(name)
+
+    def save_alert(self, name: str, state: dict[str, Any] | None) -> None:
+        if state is None:
+            self.alerts.pop(name, None)
+        else:
+            self.alerts[name] = dict(state)
 
     def apply(self, counting: Counting) -> bool:
         if counting.key in self.counted:

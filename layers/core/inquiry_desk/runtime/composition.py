@@ -187,3 +187,36 @@ def enforcer(own_arn: str) -> Any:
 def teams() -> list[str]:
     """Every team the policy routes to (the reconciler walks their queues)."""
     return sorted({c.team for c in policy().categories.values()})
+
+
+# --- reports (R3.4, R9) ---------------------------------------------------------------------------
+@cache
+def report_policy() -> Any:
+    from inquiry_desk.reports.settings import load_report_policy
+
+    return load_report_policy()
+
+
+@cache
+def counter_store() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.report_store import DynamoCounterStore
+
+    return DynamoCounterStore(client("dynamodb"), settings().table_name)
+
+
+@cache
+def event_counter() -> Any:
+    from inquiry_desk.reports.service import EventCounter
+
+    return EventCounter(repository(), counter_store(), report_policy())
+
+
+def notifier() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.sns import SnsNotifier
+
+    topic = settings().notifications_topic_arn
+    if not topic:
+        raise RuntimeError("NOTIFICATIONS_TOPIC_ARN is not set")
+    return SnsNotifier(client("sns"), topic)
