@@ -26,6 +26,9 @@ OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
+OUT_OPERATORS_TOPIC = "OperatorsTopicArn"
+OUT_DASHBOARD = "DashboardName"
+REPORT_POLICY = CORE_PACKAGE_DIR / "policies" / "reports.json"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
@@ -50,6 +53,8 @@ INTAKE_EMAIL = FunctionSpec("intake_email", "SES inbound mail: decode, keep atta
 INTAKE_SMS = FunctionSpec("intake_sms", "Two-way SMS (AWS End User Messaging via SNS): record once")
 SLA_TIMER = FunctionSpec("sla_timer", "Deadlines: plan schedules, warn, breach, walk escalation ladders", timeout_s=60)
 CONSOLE_API = FunctionSpec("console_api", "Agents' API: inquiries, timelines, queues, actions")
+METRICS = FunctionSpec("metrics", "Reports: count each timeline event once into the day counters", timeout_s=60)
+MONITOR = FunctionSpec("monitor", "Live queues per channel, alerts, the supervisors' daily report", timeout_s=60)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

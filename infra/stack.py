@@ -20,7 +20,9 @@ from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
+from infra.constructs.operations import Operations
 from infra.constructs.outbox import Outbox
+from infra.constructs.reports import Reports
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
 TABLE_ACTIONS = (
@@ -100,7 +102,7 @@ class InquiryDeskStack(Stack):
         notifications.topic.grant_publish(sla_timer.function)
         deadlines.wire(sla_timer.function, sla_timer.role, data.table)
 
-        Outbox(
+        outbox = Outbox(
             self,
             "Outbox",
             layer=layer,
@@ -111,6 +113,29 @@ class InquiryDeskStack(Stack):
         )
 
         api = Api(self, "Http", intake.function, console_api.function, auth.user_pool)
+
+        reports = Reports(self, "Reports", layer=layer, environment=common, table=data.table, topic=notifications.topic)
+        functions = {
+            f.function.node.scope.node.id: f.function  # type: ignore[union-attr]
+            for f in (
+                intake,
+                intake_email,
+                intake_sms,
+                console_api,
+                sla_timer,
+                outbox.dispatcher,
+                reports.counter,
+                reports.monitor,
+            )
+        }
+        operations = Operations(
+            self,
+            "Operations",
+            key=data.key,
+            functions=functions,
+            stream_consumers=[names.SLA_TIMER.name, names.DISPATCHER.name, names.METRICS.name],
+            dead_letters={"Outbox": outbox.dead_letters, "Metrics": reports.dead_letters},
+        )
 
         for key, value in {
             names.OUT_TABLE: data.table.table_name,
@@ -123,6 +148,8 @@ class InquiryDeskStack(Stack):
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
             names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
+            names.OUT_OPERATORS_TOPIC: operations.topic.topic_arn,
+            names.OUT_DASHBOARD: operations.dashboard.dashboard_name,
         }.items():
             CfnOutput(self, key, value=value)
 

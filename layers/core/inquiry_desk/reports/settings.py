@@ -25,6 +25,11 @@ class Monitor(BaseModel):
     daily_at: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
 
 
+class Operations(BaseModel):
+    breaches_per_hour_alarm: int = Field(ge=1)
+    iterator_age_alarm_seconds: int = Field(ge=1)
+
+
 class ReportPolicy(BaseModel):
     time_zone: str
     sla_kinds: list[str]
@@ -37,6 +42,7 @@ class ReportPolicy(BaseModel):
     small_channel_monthly: int = Field(ge=1)
     surge: Surge
     monitor: Monitor
+    operations: Operations
 
     @property
     def zone(self) -> ZoneInfo:
