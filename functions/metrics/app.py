@@ -30,7 +30,7 @@ def _count(record: DynamoDBRecord) -> None:
     image = {k: v for k, v in (change.new_image or {}).items() if k not in ("PK", "SK", "kind")}
     event = InquiryEvent.model_validate(image)
     counted = composition.event_counter().count(event)
-    metrics.add_metric(name="EventsCounted" if counted else "EventsAlreadyCounted", unit="Count", value=1)
+    metrics.add_metric(name="EventsCounted" if counted else "EventsSkipped", unit="Count", value=1)
     if counted and event.type == "received":
         metrics.add_metric(name="InquiriesOpened", unit="Count", value=1)
     if counted and event.type == "deadline_breached":

@@ -135,7 +135,13 @@ class Operations(Construct):
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=None)
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Inquiries opened / deadlines breached", left=[opened], right=[breaches], width=12),
-            cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=12),
+            cw.TextWidget(
+                markdown="**Alarms** go to the operators' topic (output OperatorsTopicArn). What each means and "
+                "what to do: README, *Operations*. Dead letters: `desk report --backfill`; stream behind: see "
+                "the iterator-age graph below.",
+                width=12,
+                height=6,
+            ),
         )
         self.dashboard.add_widgets(
             cw.GraphWidget(

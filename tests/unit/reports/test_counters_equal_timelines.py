@@ -72,7 +72,7 @@ def test_redelivered_events_count_nothing_R9_1() -> None:
     once, twice = MemoryCounterStore(), MemoryCounterStore()
     _stream(timelines, once, redeliver=0.0)
     applied = _stream(timelines, twice, redeliver=1.0)
-    assert applied == sum(len(t.events) for t in timelines)
+    assert 0 < applied < sum(len(t.events) for t in timelines)  # notes, assignments... add no figure
     assert {d: twice.day(d) for d in twice.rows} == {d: once.day(d) for d in once.rows}
 
 

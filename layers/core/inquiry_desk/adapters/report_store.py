@@ -34,7 +34,7 @@ class DynamoCounterStore:
     # --- writes ------------------------------------------------------------------------------
     def apply(self, counting: Counting) -> bool:
         if counting.empty:
-            return True
+            return False  # nothing to count: no marker either
         inquiry_id, seq = counting.key.split("#")
         ops: list[dict[str, Any]] = [
             {

@@ -36,8 +36,9 @@ class EventCounter:
         return self.count_in(event, timeline)
 
     def count_in(self, event: InquiryEvent, timeline: Timeline) -> bool:
+        """True when the event changed a figure now; False when it adds nothing or was counted before."""
         counting = contributions(event, timeline.inquiry, timeline.events, self._policy, self._store.previous_inquiry)
-        return self._store.apply(counting)
+        return not counting.empty and self._store.apply(counting)
 
     def count_timeline(self, timeline: Timeline) -> int:
         """Count every event of one timeline not counted yet (backfill); returns how many were new."""

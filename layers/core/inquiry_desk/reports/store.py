@@ -77,6 +77,8 @@ class MemoryCounterStore:
             self.alerts[name] = dict(state)
 
     def apply(self, counting: Counting) -> bool:
+        if counting.empty:
+            return False
         if counting.key in self.counted:
             return False
         self.counted.add(counting.key)
