@@ -216,6 +216,19 @@ def report_drill_down(
     return json_response(200, {"metric": metric, "dimension": dimension, "inquiry_ids": ids})
 
 
+@app.get("/api/reports/<period>/unresolved", tags=["reports"], summary="Unresolved inquiries and why (R9.1)")
+def report_unresolved(
+    period: Annotated[ReportPeriod, Path()],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    dimension: Annotated[str, Query(max_length=200)] = "all",
+) -> Any:
+    from inquiry_desk.reports.building import unresolved, unresolved_reasons
+
+    _supervisor()
+    ids = unresolved(composition.counter_store(), composition.report_policy(), period, _day(date), dimension)
+    return json_response(200, {"unresolved": unresolved_reasons(ids, composition.unresolved_status)})
+
+
 @app.get("/api/monitor", tags=["reports"], summary="Live: per channel waiting, oldest wait, average response")
 def live_monitor() -> Any:
     from dataclasses import asdict

@@ -35,7 +35,7 @@ def _policy() -> Any:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from inquiry_desk.model import utc_now
-    from inquiry_desk.reports.building import build_report, drill_down
+    from inquiry_desk.reports.building import build_report, drill_down, unresolved
     from inquiry_desk.reports.render import csv_text, html_page, text_table
 
     from desk_ops.cli import CliError
@@ -63,6 +63,18 @@ def cmd_report(args: argparse.Namespace) -> int:
                 print(f"{c['channel']:<12} {c['waiting']:>7} {oldest:>12} {shown:>12}  {'YES' if c['rising'] else ''}")
         return 0
     on = date.fromisoformat(args.date) if args.date else utc_now().astimezone(policy.zone).date() - timedelta(days=1)
+    if args.drill == "unresolved":
+        from inquiry_desk.reports.building import unresolved, unresolved_reasons
+
+        repo = _store(args.stack)[0]
+
+        def status_of(iid: str) -> tuple[str, str | None]:
+            t = repo.timeline(iid)
+            return (t.inquiry.status.value, None) if t else ("missing", None)
+
+        rows = unresolved_reasons(unresolved(store, policy, args.period, on, args.dimension), status_of)
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(f"{r['inquiry_id']}  {r['reason']}" for r in rows))
+        return 0
     if args.drill:
         try:
             ids = drill_down(store, policy, args.period, on, args.drill, args.dimension)
@@ -83,6 +95,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(text_table(report, policy))
     drills: dict[str, list[str]] = {}
     if args.period == "daily":  # one day: the inquiries behind the figures that need a look
+        drills["unresolved"] = unresolved(store, policy, "daily", on)
         for metric_id in ("answered_in_time", *(f"sla_{k}" for k in policy.sla_kinds), "csat_low", "reopen_rate"):
             drills[f"{metric_id} ({'late' if metric_id == 'answered_in_time' else 'behind it'})"] = drill_down(
                 store, policy, "daily", on, metric_id
@@ -121,7 +134,9 @@ def register(sub: Any) -> None:
     report.add_argument("--html", help="where to write the chart page (default report-<period>-<date>.html)")
     report.add_argument("--json", action="store_true")
     report.add_argument("--csv", action="store_true")
-    report.add_argument("--drill", metavar="METRIC", help="print the inquiry ids behind this metric")
+    report.add_argument(
+        "--drill", metavar="METRIC", help="print the inquiry ids behind this metric (or: unresolved, with why)"
+    )
     report.add_argument("--dimension", default="all", help="all, channel#chat, team#orders, agent#alice ...")
     report.add_argument("--backfill", nargs=2, metavar=("FROM", "TO"), help="count inquiries received FROM..TO")
     report.add_argument("--stack", default=None, help=f"a deployed stack (default: the local system; {names.SERVICE})")

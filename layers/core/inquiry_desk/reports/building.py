@@ -7,6 +7,7 @@ category and agent seen that day), so its cost depends on the period, never on t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -172,3 +173,22 @@ def drill_down(
             if dimension == ALL or drill.dims.get(kind) == value:
                 ids.append(drill.inquiry_id)
     return sorted(set(ids))
+
+
+UNRESOLVED = "unresolved"  # drill-down of the resolution rate's gap (R9.1: the reasons for unresolved ones)
+
+
+def unresolved(store: CounterStore, policy: ReportPolicy, period: Period, on: date, dimension: str = ALL) -> list[str]:
+    """Inquiries received in the period and never resolved: the gap behind the resolution rate."""
+    received = set(drill_down(store, policy, period, on, "volume", dimension))
+    resolved = set(drill_down(store, policy, period, on, "resolution_rate", dimension))
+    return sorted(received - resolved)
+
+
+def unresolved_reasons(ids: list[str], status_of: Callable[[str], tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """Each unresolved inquiry with why: its status now and, when it waits on the customer, the reason."""
+    out = []
+    for iid in ids:
+        status, reason = status_of(iid)
+        out.append({"inquiry_id": iid, "status": status, "reason": reason or status.replace("_", " ")})
+    return out

@@ -11,7 +11,7 @@ responses, resolutions, breaches and survey scores are counted on that day whene
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from inquiry_desk.reports.settings import ReportPolicy
@@ -108,13 +108,13 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             "rate",
             (sla_met(k),),
             (sla_met(k), sla_breached(k)),
-            0.95,
+            None,
             "%",
             sla_breached(k),
         )
         for k in policy.sla_kinds
     ]
-    return [
+    metrics = [
         Metric("volume", "Inquiries received", "R9.2", "count", (RECEIVED,), drill=RECEIVED),
         Metric(
             "first_response",
@@ -133,7 +133,7 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             "rate",
             (ANSWERED_IN_TIME,),
             (FIRST_RESPONSES_TARGETED,),
-            0.95,
+            None,
             "%",
             ANSWERED_LATE,
         ),
@@ -145,11 +145,11 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             "rate",
             met,
             met + breached,
-            0.95,
+            None,
             "%",
             BREACHES,
         ),
-        Metric("resolution_rate", "Resolution rate", "R9.1", "rate", (RESOLVED,), (RECEIVED,), 0.9, "%", RESOLVED),
+        Metric("resolution_rate", "Resolution rate", "R9.1", "rate", (RESOLVED,), (RECEIVED,), None, "%", RESOLVED),
         Metric(
             "first_contact_resolution",
             "First-contact resolution (hotline: phone row)",
@@ -240,7 +240,7 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             "complement",
             (PRIORITY_CORRECTED,),
             (RECEIVED,),
-            0.9,
+            None,
             "%",
             PRIORITY_CORRECTED,
         ),
@@ -251,7 +251,7 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             "rate",
             (VIP_COVERED,),
             (VIP_RECEIVED,),
-            0.85,
+            None,
             "%",
             VIP_RECEIVED,
         ),
@@ -276,6 +276,8 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             drill=BOT_TRANSFERRED,
         ),
     ]
+    # targets are policy data (policies/reports.json "targets"), never constants here
+    return [replace(x, target=policy.targets.get(x.id)) for x in metrics]
 
 
 def metric(policy: ReportPolicy, metric_id: str) -> Metric:

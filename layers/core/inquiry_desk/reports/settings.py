@@ -32,6 +32,7 @@ class Operations(BaseModel):
 
 class ReportPolicy(BaseModel):
     time_zone: str
+    targets: dict[str, float]
     sla_kinds: list[str]
     first_response_within_seconds: dict[str, int]
     positive_score_at_least: int = Field(ge=1, le=5)
@@ -60,4 +61,5 @@ def shipped_report_policy_path() -> Path:
 @cache
 def load_report_policy(path: str | None = None) -> ReportPolicy:
     raw = json.loads(Path(path or shipped_report_policy_path()).read_text(encoding="utf-8"))
+    raw["targets"] = {k: v for k, v in raw.get("targets", {}).items() if k != "note"}
     return ReportPolicy.model_validate({k: v for k, v in raw.items() if not k.startswith("$")})

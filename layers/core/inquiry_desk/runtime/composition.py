@@ -220,3 +220,13 @@ def notifier() -> Any:
     if not topic:
         raise RuntimeError("NOTIFICATIONS_TOPIC_ARN is not set")
     return SnsNotifier(client("sns"), topic)
+
+
+def unresolved_status(inquiry_id: str) -> tuple[str, str | None]:
+    """(status now, the latest wait-on-customer reason) of one inquiry: why it is not resolved."""
+    timeline = repository().timeline(inquiry_id)
+    if timeline is None:
+        return "missing", None
+    waits = [e for e in timeline.events if e.type == "waiting_on_customer" and e.data.get("reason")]
+    reason = str(waits[-1].data["reason"]) if waits and timeline.inquiry.status.value == "waiting_on_customer" else None
+    return timeline.inquiry.status.value, reason
