@@ -333,6 +333,12 @@ def bench_sla() -> Metrics:
     return metrics
 
 
+def bench_reports() -> Metrics:
+    from bench.reports_bench import bench_reports as run
+
+    return run()
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -340,6 +346,7 @@ def main() -> None:
         ("SLA engine", bench_sla),
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
+        ("reports", bench_reports),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())

@@ -25,17 +25,23 @@ ZONES = [timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)), UTC, timez
 
 
 def month_of_traffic(start: datetime, days: int = 30, per_day: int = 40, seed: int = 7) -> list[Timeline]:
-    rng = random.Random(seed)
-    customers = [f"C{n:04d}" for n in range(per_day * days // 3)]
+    """``per_day`` inquiries on each of ``days`` days from ``start``. Each day's traffic depends only
+    on the seed and the day, so a longer history holds the very same days as a shorter one."""
     out: list[Timeline] = []
-    n = 0
     for d in range(days):
-        for _ in range(per_day):
-            n += 1
-            zone = rng.choice(ZONES)
-            # around the clock, in the customer's own zone: day boundaries differ from the report's
-            at = (start + timedelta(days=d, seconds=rng.randrange(86400))).astimezone(zone)
-            out.append(_inquiry(rng, f"Q{n:07d}", rng.choice(customers), at))
+        out.extend(day_of_traffic(start + timedelta(days=d), per_day, seed))
+    return out
+
+
+def day_of_traffic(day: datetime, per_day: int, seed: int = 7) -> list[Timeline]:
+    rng = random.Random(f"{seed}:{day.date().isoformat()}")
+    customers = [f"C{n:05d}" for n in range(per_day * 10)]
+    out = []
+    for n in range(per_day):
+        zone = rng.choice(ZONES)
+        # around the clock, in the customer's own zone: day boundaries differ from the report's
+        at = (day + timedelta(seconds=rng.randrange(86400))).astimezone(zone)
+        out.append(_inquiry(rng, f"Q{day:%Y%m%d}{n:05d}", rng.choice(customers), at))
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from inquiry_desk.deadlines import TimelineEvent
 from inquiry_desk.deadlines import engine as deadline_engine
@@ -138,7 +138,8 @@ def _meets(kind: str, e: InquiryEvent) -> bool:
     """The SLA engine's own rule of which event meets which deadline (resolved/closed end them all)."""
     if str(e.type) in ("resolved", "closed"):
         return True
-    return deadline_engine._meets(kind, TimelineEvent(type=str(e.type), at=e.at, data=e.data))
+    # the engine reads only .type and .data: a stored event serves as its TimelineEvent
+    return deadline_engine._meets(kind, cast(TimelineEvent, e))
 
 
 def contributions(
