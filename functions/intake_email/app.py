@@ -41,6 +41,10 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
             for i, a in enumerate(parsed.attachments)
         )
         result = composition.receive(parsed.message.model_copy(update={"attachments": attachments}))
-        metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
+        metrics.add_metric(
+            name="DuplicateIgnored" if result.duplicate else "InquiryOpened" if result.created else "MessageRecorded",
+            unit="Count",
+            value=1,
+        )
         results.append({"mail": mail_id, "inquiry_id": result.inquiry_id})
     return {"disposition": "CONTINUE", "results": results}

@@ -155,3 +155,19 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
     tick = runner.invoke("monitor", {"monitor": "tick"})
     assert "cleared queue#chat" in tick["actions"]
     assert next(c for c in tick["channels"] if c["channel"] == "chat")["waiting"] <= 20
+
+
+def test_a_redelivered_webhook_is_reported_as_a_duplicate_not_an_inquiry_opened_R1_2(runner: Any) -> None:
+    from inquiry_desk.model import Channel, Identity, InboundMessage
+    from inquiry_desk.runtime import composition
+
+    message = InboundMessage(
+        channel=Channel.CHAT,
+        channel_message_id=f"dup-{uuid.uuid4().hex}",
+        sender=Identity(kind="chat_customer", value=f"dup-{uuid.uuid4().hex[:6]}"),
+        text="hello",
+    )
+    first = composition.receive(message)
+    again = composition.receive(message)  # answered from the powertools idempotency record
+    assert (first.created, first.duplicate) == (True, False)
+    assert (again.inquiry_id, again.created, again.duplicate) == (first.inquiry_id, True, True)  # replayed

@@ -104,7 +104,16 @@ def _idempotency_config() -> Any:
     return IdempotencyConfig(
         event_key_jmespath="[channel, channel_message_id]",
         expires_after_seconds=settings().idempotency_ttl_seconds,
+        response_hook=_redelivered,
     )
+
+
+def _redelivered(response: Any, _record: Any) -> Any:
+    """A redelivery answered from the idempotency record: the original answer (the same inquiry; an
+    API replays its status), marked as a duplicate so the delivery itself is not counted as news."""
+    from dataclasses import replace
+
+    return replace(response, duplicate=True) if isinstance(response, IntakeResult) else response
 
 
 def bind_context(context: Any) -> None:
