@@ -401,6 +401,12 @@ def _bench_closing_loop() -> Metrics:
     return bench_closing_loop()
 
 
+def bench_reports() -> Metrics:
+    from bench.reports_bench import bench_reports as run
+
+    return run()
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -411,6 +417,7 @@ def main() -> None:
         ("local system", bench_local_system),
         ("local system at 10,000 stored", bench_size),
         ("closing the loop", _bench_closing_loop),
+        ("reports", bench_reports),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())

@@ -27,6 +27,9 @@ OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
 OUT_ARCHIVE_BUCKET = "ArchiveBucketName"
+OUT_OPERATORS_TOPIC = "OperatorsTopicArn"
+OUT_DASHBOARD = "DashboardName"
+REPORT_POLICY = CORE_PACKAGE_DIR / "policies" / "reports.json"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
@@ -65,6 +68,8 @@ SURVEY = FunctionSpec("survey", "Closing the loop: survey page and answers, surv
 CORRECTIONS = FunctionSpec(
     "corrections", "Corrections fan-out steps (one customer at a time) and the daily quality sample", timeout_s=60
 )
+METRICS = FunctionSpec("metrics", "Reports: count each timeline event once into the day counters", timeout_s=60)
+MONITOR = FunctionSpec("monitor", "Live queues per channel, alerts, the supervisors' daily report", timeout_s=60)
 DISPATCHER = FunctionSpec("dispatcher", "Outbox: send each pending reply on the customer's own channel", timeout_s=60)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -23,7 +24,9 @@ from infra.constructs.functions import DeskFunction
 from infra.constructs.layer import CoreLayer
 from infra.constructs.mail import Mail
 from infra.constructs.notifications import Notifications
+from infra.constructs.operations import Operations
 from infra.constructs.outbox import Outbox
+from infra.constructs.reports import Reports
 from infra.constructs.retention import ARCHIVE_PREFIX, Retention
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
@@ -167,7 +170,7 @@ class InquiryDeskStack(Stack):
             iam.PolicyStatement(actions=["states:StartExecution"], resources=[corrections.state_machine_arn])
         )
 
-        Outbox(
+        outbox = Outbox(
             self,
             "Outbox",
             layer=layer,
@@ -185,6 +188,29 @@ class InquiryDeskStack(Stack):
             rate_limit=int(self.node.try_get_context("desk:wafRateLimit") or DEFAULT_RATE_LIMIT),
         )
 
+        reports = Reports(self, "Reports", layer=layer, environment=common, table=data.table, topic=notifications.topic)
+        functions: dict[str, lambda_.IFunction] = {
+            f.function.node.scope.node.id: f.function  # type: ignore[union-attr]
+            for f in (
+                intake,
+                intake_email,
+                intake_sms,
+                console_api,
+                sla_timer,
+                outbox.dispatcher,
+                reports.counter,
+                reports.monitor,
+            )
+        }
+        operations = Operations(
+            self,
+            "Operations",
+            key=data.key,
+            functions=functions,
+            stream_consumers=[names.SLA_TIMER.name, names.DISPATCHER.name, names.METRICS.name],
+            dead_letters={"Outbox": outbox.dead_letters, "Metrics": reports.dead_letters},
+        )
+
         for key, value in {
             names.OUT_TABLE: data.table.table_name,
             names.OUT_IDEMPOTENCY_TABLE: data.idempotency.table_name,
@@ -197,6 +223,8 @@ class InquiryDeskStack(Stack):
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
             names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
             names.OUT_ARCHIVE_BUCKET: retention.bucket.bucket_name,
+            names.OUT_OPERATORS_TOPIC: operations.topic.topic_arn,
+            names.OUT_DASHBOARD: operations.dashboard.dashboard_name,
         }.items():
             CfnOutput(self, key, value=value)
 

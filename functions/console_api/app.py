@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.access.rules import Need
-from inquiry_desk.errors import NotFound
+from inquiry_desk.errors import NotFound, PayloadError
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
 from inquiry_desk.model import utc_now
@@ -268,6 +268,81 @@ def review_outcome(
         day, agent, inquiry_id, request.outcome, request.notes, _actor()
     )
     return json_response(200, {"review": _dump(review)})
+
+
+def _day(value: str | None) -> Any:
+    from datetime import date
+
+    if not value:
+        return utc_now().astimezone(composition.report_policy().zone).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(f"date must be YYYY-MM-DD, not {value!r}") from None
+
+
+ReportPeriod = Literal["daily", "weekly", "monthly", "quarterly"]
+
+
+@app.get("/api/reports/<period>", tags=["reports"], summary="A report (JSON, or CSV with format=csv)")
+@requires(Need.SUPERVISE)
+def get_report(
+    period: Annotated[ReportPeriod, Path()],
+    date: Annotated[str | None, Query(max_length=10, description="a day of the period, YYYY-MM-DD")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    from aws_lambda_powertools.event_handler import Response
+    from inquiry_desk.reports.building import build_report
+    from inquiry_desk.reports.render import csv_text
+
+    policy = composition.report_policy()
+    report = build_report(composition.counter_store(), policy, period, _day(date))
+    if format == "csv":
+        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text(report, policy))
+    return json_response(200, report.to_json(policy))
+
+
+@app.get("/api/reports/<period>/inquiries", tags=["reports"], summary="The inquiries behind one figure")
+@requires(Need.SUPERVISE)
+def report_drill_down(
+    period: Annotated[ReportPeriod, Path()],
+    metric: Annotated[str, Query(max_length=64, description="a metric id of the catalogue")],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    dimension: Annotated[str, Query(max_length=200, description="all, channel#chat, agent#alice ...")] = "all",
+) -> Any:
+    from inquiry_desk.reports.building import drill_down
+
+    try:
+        ids = drill_down(
+            composition.counter_store(), composition.report_policy(), period, _day(date), metric, dimension
+        )
+    except KeyError as err:
+        raise NotFound(str(err.args[0])) from None
+    return json_response(200, {"metric": metric, "dimension": dimension, "inquiry_ids": ids})
+
+
+@app.get("/api/reports/<period>/unresolved", tags=["reports"], summary="Unresolved inquiries and why (R9.1)")
+@requires(Need.SUPERVISE)
+def report_unresolved(
+    period: Annotated[ReportPeriod, Path()],
+    date: Annotated[str | None, Query(max_length=10)] = None,
+    dimension: Annotated[str, Query(max_length=200)] = "all",
+) -> Any:
+    from inquiry_desk.reports.building import unresolved, unresolved_reasons
+
+    ids = unresolved(composition.counter_store(), composition.report_policy(), period, _day(date), dimension)
+    return json_response(200, {"unresolved": unresolved_reasons(ids, composition.unresolved_status)})
+
+
+@app.get("/api/monitor", tags=["reports"], summary="Live: per channel waiting, oldest wait, average response")
+@requires(Need.SIGNED_IN)
+def live_monitor() -> Any:
+    from dataclasses import asdict
+
+    from inquiry_desk.reports.monitor import live
+
+    picture = live(composition.counter_store(), composition.report_policy(), utc_now())
+    return json_response(200, {"channels": [asdict(c) for c in picture]})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -71,7 +71,11 @@ def _record(messages: list[InboundMessage]) -> list[str]:
     ids = []
     for message in messages:
         result = composition.receive(message)
-        metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
+        metrics.add_metric(
+            name="DuplicateIgnored" if result.duplicate else "InquiryOpened" if result.created else "MessageRecorded",
+            unit="Count",
+            value=1,
+        )
         ids.append(result.inquiry_id)
     return ids
 

@@ -46,6 +46,10 @@ def lambda_handler(event: SesModel, context: LambdaContext) -> dict[str, Any]:
         result = composition.receive(
             parsed.message.model_copy(update={"attachments": attachments, "metadata": metadata})
         )
-        metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
+        metrics.add_metric(
+            name="DuplicateIgnored" if result.duplicate else "InquiryOpened" if result.created else "MessageRecorded",
+            unit="Count",
+            value=1,
+        )
         results.append({"mail": mail_id, "inquiry_id": result.inquiry_id})
     return {"disposition": "CONTINUE", "results": results}

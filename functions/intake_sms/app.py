@@ -31,6 +31,10 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     ids = []
     for record in event.records:
         result = composition.receive(parse_aws_sms(record.sns.message, _arrival(record.sns.timestamp)))
-        metrics.add_metric(name="InquiryOpened" if result.created else "MessageRecorded", unit="Count", value=1)
+        metrics.add_metric(
+            name="DuplicateIgnored" if result.duplicate else "InquiryOpened" if result.created else "MessageRecorded",
+            unit="Count",
+            value=1,
+        )
         ids.append(result.inquiry_id)
     return {"inquiry_ids": ids}

@@ -5,6 +5,7 @@
   desk inquiries list [--json]    recent inquiries
   desk inquiries show ID [--json] one inquiry with its timeline
   desk sla ...                    validate a policy, explain an inquiry's deadlines
+  desk report daily --date D      a report in the terminal + an offline chart page (see report_cli)
 
 Against the local system by default (found through DESK_DATA_DIR/local.json); against a deployed
 stack with `--stack NAME` and the usual AWS credentials.
@@ -264,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     outbox_cli.register(sub)
     customers_cli.register(sub)
+    from desk_ops import report_cli
+
+    report_cli.register(sub)
     return parser
 
 

@@ -117,6 +117,7 @@ def test_layer_bundles_core_package_and_arm64_wheels(synthesized: Path) -> None:
     layer = next(a for a in assets.values() if a["displayName"] == "Core/Layer/Code")
     root = synthesized / layer["source"]["path"] / "python"
     assert (root / "inquiry_desk" / "intake" / "service.py").exists()
+    assert (root / "inquiry_desk" / "policies" / "reports.json").exists()
     assert (root / "inquiry_desk" / "policies" / "default.sla.json").exists()
     assert any(p.name.endswith("aarch64-linux-gnu.so") for p in (root / "pydantic_core").iterdir())
 
@@ -223,3 +224,41 @@ def test_R8_1_no_ttl_on_the_records_and_the_archive_moves_to_a_cheaper_class(tem
     )
     schedules = [r["Properties"].get("ScheduleExpression") for r in _of(template, "AWS::Events::Rule").values()]
     assert "rate(1 day)" in schedules
+
+
+def test_operators_get_an_alarm_for_every_silent_failure_R3_4(template: dict[str, Any]) -> None:
+    alarms = _of(template, "AWS::CloudWatch::Alarm").values()
+    topics = {k for k, v in _of(template, "AWS::SNS::Topic").items() if k.startswith("OperationsOperators")}
+    assert len(topics) == 1
+    (operators,) = topics
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for a in alarms:
+        props = a["Properties"]
+        assert props["AlarmActions"] == [{"Ref": operators}], props.get("AlarmDescription")
+        assert "README" in props["AlarmDescription"]
+        by_metric.setdefault(props["MetricName"], []).append(props)
+    functions = _of(template, "AWS::Lambda::Function")
+    assert len(by_metric["Errors"]) == len(functions)  # every function
+    assert len(by_metric["Throttles"]) == len(functions)
+    assert len(by_metric["IteratorAge"]) == 3  # sla_timer, dispatcher, metrics: every stream consumer
+    assert len(by_metric["ApproximateNumberOfMessagesVisible"]) == len(_of(template, "AWS::SQS::Queue"))
+    (breaches,) = by_metric["DeadlinesBreached"]
+    assert breaches["Namespace"] == "InquiryDesk" and breaches["Period"] == 3600
+    assert _of(template, "AWS::CloudWatch::Dashboard")
+
+
+def test_metrics_consumer_counts_timeline_inserts_with_a_dead_letter_queue_R9_1(template: dict[str, Any]) -> None:
+    mappings = _of(template, "AWS::Lambda::EventSourceMapping").values()
+    counting = [m["Properties"] for m in mappings if "EVT#" in json.dumps(m["Properties"].get("FilterCriteria", {}))]
+    assert len(counting) == 1
+    props = counting[0]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"]["OnFailure"]["Destination"]
+    assert "INSERT" in json.dumps(props["FilterCriteria"])
+
+
+def test_monitor_runs_every_minute_R3_4(template: dict[str, Any]) -> None:
+    rules = [r["Properties"] for r in _of(template, "AWS::Events::Rule").values()]
+    minute = [r for r in rules if r.get("ScheduleExpression") == "rate(1 minute)"]
+    assert len(minute) == 1
+    assert json.loads(minute[0]["Targets"][0]["Input"]) == {"monitor": "tick"}

@@ -33,12 +33,14 @@ from inquiry_desk.triage.rules import CategoryRule, Triage
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.hook import IdempotentHookFunction
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from inquiry_desk.adapters.archive import S3Archive
     from inquiry_desk.adapters.cognito import CognitoDirectory
     from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
     from inquiry_desk.adapters.mail_store import MailStore
+    from inquiry_desk.adapters.sns import SnsNotifier
     from inquiry_desk.channels.config import ChannelsConfig
     from inquiry_desk.customers.erasure import CustomerEraser
     from inquiry_desk.customers.linking import CustomerService
@@ -182,7 +184,16 @@ def _idempotency_config() -> IdempotencyConfig:
     return IdempotencyConfig(
         event_key_jmespath="[channel, channel_message_id]",
         expires_after_seconds=load(IdempotencySettings).idempotency_ttl_seconds,
+        response_hook=cast("IdempotentHookFunction", _redelivered),
     )
+
+
+def _redelivered(response: Any, _record: Any) -> Any:
+    """A redelivery answered from the idempotency record: the original answer (the same inquiry; an
+    API replays its status), marked as a duplicate so the delivery itself is not counted as news."""
+    from dataclasses import replace
+
+    return replace(response, duplicate=True) if isinstance(response, IntakeResult) else response
 
 
 def bind_context(context: LambdaContext) -> None:
@@ -430,3 +441,43 @@ def quality_service() -> Any:
     from inquiry_desk.quality.service import QualityService
 
     return QualityService(loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now)
+
+
+# --- reports (R3.4, R9) ---------------------------------------------------------------------------
+@cache
+def report_policy() -> Any:
+    from inquiry_desk.reports.settings import load_report_policy
+
+    return load_report_policy()
+
+
+@cache
+def counter_store() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.report_store import DynamoCounterStore
+
+    return DynamoCounterStore(client("dynamodb"), load(TableSettings).table_name)
+
+
+@cache
+def event_counter() -> Any:
+    from inquiry_desk.reports.service import EventCounter
+
+    return EventCounter(repository(), counter_store(), report_policy())
+
+
+def notifier() -> SnsNotifier:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.sns import SnsNotifier
+
+    return SnsNotifier(client("sns"), load(NotificationSettings).notifications_topic_arn)
+
+
+def unresolved_status(inquiry_id: str) -> tuple[str, str | None]:
+    """(status now, the latest wait-on-customer reason) of one inquiry: why it is not resolved."""
+    timeline = repository().timeline(inquiry_id)
+    if timeline is None:
+        return "missing", None
+    waits = [e for e in timeline.events if e.type == "waiting_on_customer" and e.data.get("reason")]
+    reason = str(waits[-1].data["reason"]) if waits and timeline.inquiry.status.value == "waiting_on_customer" else None
+    return timeline.inquiry.status.value, reason

@@ -159,6 +159,14 @@ class CorrectionsSettings(TableSettings, PolicySettings, ChannelSettings, Closin
     """functions/corrections (the corrections fan-out steps and the daily quality sample)."""
 
 
+class MetricsSettings(TableSettings, PolicySettings):
+    """functions/metrics (counts each timeline event once into the day counters)."""
+
+
+class MonitorSettings(TableSettings, PolicySettings, NotificationSettings):
+    """functions/monitor (live queues per channel, alerts, the supervisors' daily report)."""
+
+
 class ArchiverSettings(TableSettings, PolicySettings, ArchiveSettings):
     """functions/archiver (closed inquiries past the retention age go to the archive bucket)."""
 
@@ -181,6 +189,8 @@ FUNCTION_SETTINGS: dict[str, type[_Piece]] = {
     "archiver": ArchiverSettings,
     "survey": SurveySettings,
     "corrections": CorrectionsSettings,
+    "metrics": MetricsSettings,
+    "monitor": MonitorSettings,
 }
 """Which settings model each function (by its directory name under functions/) is parsed with."""
 

@@ -1,0 +1,65 @@
+"""The report policy (policies/reports.json): time zone, SLA kinds measured, targets, thresholds."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+
+class Surge(BaseModel):
+    factor: float = Field(gt=1)
+    min_count: int = Field(ge=1)
+
+
+class Monitor(BaseModel):
+    waiting_threshold: int = Field(ge=1)
+    handle_within_minutes: int = Field(ge=1)
+    response_rise_factor: float = Field(gt=1)
+    response_rise_min_samples: int = Field(ge=1)
+    baseline_hours: int = Field(ge=1)
+    unconfirmed_after_minutes: int = Field(ge=1)
+    daily_at: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+
+
+class Operations(BaseModel):
+    breaches_per_hour_alarm: int = Field(ge=1)
+    iterator_age_alarm_seconds: int = Field(ge=1)
+
+
+class ReportPolicy(BaseModel):
+    time_zone: str
+    targets: dict[str, float]
+    sla_kinds: list[str]
+    first_response_within_seconds: dict[str, int]
+    positive_score_at_least: int = Field(ge=1, le=5)
+    low_score_below: int = Field(ge=1, le=6)
+    repeat_window_days: int = Field(ge=1)
+    automated_actors: list[str]
+    wait_complaint_keywords: list[str]
+    small_channel_monthly: int = Field(ge=1)
+    surge: Surge
+    monitor: Monitor
+    operations: Operations
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def automated(self, actor: str) -> bool:
+        """A reply or resolution by the bot or the system, not by a person."""
+        return any(actor == a or actor.startswith(f"{a}:") for a in self.automated_actors)
+
+
+def shipped_report_policy_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "policies" / "reports.json"
+
+
+@cache
+def load_report_policy(path: str | None = None) -> ReportPolicy:
+    raw = json.loads(Path(path or shipped_report_policy_path()).read_text(encoding="utf-8"))
+    raw["targets"] = {k: v for k, v in raw.get("targets", {}).items() if k != "note"}
+    return ReportPolicy.model_validate({k: v for k, v in raw.items() if not k.startswith("$")})
