@@ -33,7 +33,17 @@ $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.synced $(CDK)
+# The web console (console/): npm ci, then a Vite build into console/dist (never committed).
+CONSOLE_NPM := console/node_modules/.installed
+CONSOLE_BUILD := console/dist/index.html
+$(CONSOLE_NPM): console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_NPM) $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
+	npm run --prefix console --silent build -- --logLevel warn
+
+setup: $(VENV)/.synced $(CDK) $(CONSOLE_BUILD)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:

@@ -11,6 +11,8 @@ FUNCTIONS_DIR = ROOT / "functions"
 CORE_PACKAGE_DIR = ROOT / "layers" / "core" / "inquiry_desk"
 LAYER_REQUIREMENTS = ROOT / "layers" / "requirements.txt"
 BUILD_DIR = ROOT / ".build"
+CONSOLE_DIR = ROOT / "console"  # the web console's sources (TypeScript, Vite)
+CONSOLE_BUILD_DIR = CONSOLE_DIR / "dist"  # `make setup` builds it here; never committed
 
 SERVICE = "inquiry-desk"
 METRICS_NAMESPACE = "InquiryDesk"
@@ -26,9 +28,28 @@ OUT_CHANNELS_SECRET = "ChannelsSecretName"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
+OUT_CONSOLE_URL = "ConsoleUrl"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
+
+
+def console_csp(connect_src: str) -> str:
+    """The console's Content-Security-Policy: its own files only, API and sign-in calls to
+    `connect_src`. CloudFront's response headers policy and the local front send the same."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            f"connect-src 'self' {connect_src}".strip(),
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def channels_secret_name(stack_name: str) -> str:

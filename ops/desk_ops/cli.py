@@ -87,6 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"""
 Inquiry Desk is running.
   HTTP front     {url}   (GET {url}/health)
+  console        {url}/console/   (sign in as agent or supervisor)
   SMTP (SES)     127.0.0.1:{system.smtp_port}
   embedded AWS   {system.endpoint}
   data           {options.data_dir}   (saved on Ctrl-C, restored on start)

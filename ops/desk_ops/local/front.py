@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 import jwt
 
 Route = tuple[str, str]  # (path prefix, function name)
+# a static answer: status, content type, body and optionally extra headers
+StaticAnswer = tuple[int, str, bytes] | tuple[int, str, bytes, dict[str, str]]
 ROUTES: list[tuple[str, str, bool]] = [  # prefix, function, needs a Cognito token
     ("/webhooks/", "intake", False),
     ("/api/", "console_api", True),
@@ -96,7 +98,7 @@ class Front:
         port: int,
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         verifier: Callable[[], TokenVerifier | None],
-        static: Callable[[str], tuple[int, str, bytes] | None],
+        static: Callable[[str], StaticAnswer | None],
         stage: str = "v1",
         extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
@@ -124,7 +126,7 @@ class Front:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = urlsplit(self.path).path
-                found = static(path) if self.command == "GET" else None
+                found: StaticAnswer | None = static(path) if self.command == "GET" else None
                 if found is None and extra is not None:
                     found = extra(self.command, self.path, dict(self.headers.items()), body)
                 if found is not None:
