@@ -40,15 +40,16 @@ $(CONSOLE_NPM): console/package.json console/package-lock.json
 	npm ci --prefix console --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(CONSOLE_BUILD): $(CONSOLE_NPM) $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
+$(CONSOLE_BUILD): $(CONSOLE_NPM) $(shell find console/src -type f 2>/dev/null) console/index.html $(wildcard console/public/*) console/vite.config.ts console/tsconfig.json
 	npm run --prefix console --silent build -- --logLevel warn
 
 setup: $(VENV)/.synced $(CDK) $(CONSOLE_BUILD)
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download), with a CJK
+# font so the console's screenshots show Chinese.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "could not install chromium: the browser test will be skipped"; \
 	  else echo "chromium missing: install Debian's chromium package for the browser test"; fi; }
 

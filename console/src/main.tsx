@@ -72,7 +72,7 @@ function LanguageSwitch() {
 function Header() {
   const zones = ZONES.includes(timeZone.value) ? ZONES : [timeZone.value, ...ZONES];
   return (
-    <header>
+    <header class="top">
       <strong class="brand">{t("title")}</strong>
       <div class="tools">
         <LanguageSwitch />

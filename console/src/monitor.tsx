@@ -56,8 +56,8 @@ export function Monitor() {
           {lines(open, at).map((l) => (
             <tr key={l.channel} data-channel={l.channel} class={l.waiting > peak ? "alert" : ""}>
               <th scope="row">{l.channel}</th>
-              <td>
-                {l.waiting}
+              <td class="waiting">
+                <span class="n">{l.waiting}</span>
                 {l.waiting > peak && <span class="tag urgent">{t("peak", { n: peak })}</span>}
               </td>
               <td>{l.oldest === null ? "-" : duration(at - l.oldest)}</td>
