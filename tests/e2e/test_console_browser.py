@@ -63,7 +63,8 @@ class Console:
             """async () => {
                 const r = await axe.run(document, { resultTypes: ["violations"] });
                 return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-                    .map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }));
+                    .map(v => ({ id: v.id, impact: v.impact,
+                                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }));
             }"""
         )
         return found
@@ -269,7 +270,8 @@ def test_an_expired_session_returns_to_sign_in_cleanly(console: Console) -> None
     # the ID token stops being accepted (expired or revoked): the API answers 401
     page.evaluate(
         """() => { const s = JSON.parse(sessionStorage.getItem("desk.session"));
-                   s.idToken = s.idToken.slice(0, -4) + "AAAA"; sessionStorage.setItem("desk.session", JSON.stringify(s)); }"""
+                   s.idToken = s.idToken.slice(0, -4) + "AAAA";
+                   sessionStorage.setItem("desk.session", JSON.stringify(s)); }"""
     )
     expect(page.locator("#expired")).to_be_visible(timeout=10_000)
     expect(page.locator("#signout")).to_have_count(0)
