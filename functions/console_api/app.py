@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -20,7 +21,8 @@ from inquiry_desk.runtime.settings import settings
 from inquiry_desk.triage.rules import peak_order
 from pydantic import BaseModel, Field
 
-app = make_resolver()
+# CONSOLE_ORIGIN: the hosted console (https://<its CloudFront domain>); the only origin CORS allows
+app = make_resolver(cors_origin=os.environ.get("CONSOLE_ORIGIN") or None)
 
 
 class ActionRequest(BaseModel):

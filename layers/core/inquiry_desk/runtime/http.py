@@ -10,7 +10,7 @@ import base64
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from inquiry_desk.errors import DeskError, PayloadTooLarge
@@ -33,8 +33,14 @@ def json_response(status: int, body: Any) -> Response[str]:
     )
 
 
-def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+def make_resolver(cors_origin: str | None = None) -> APIGatewayRestResolver:
+    """`cors_origin`: the one browser origin allowed to call (the hosted console); None: no CORS."""
+    cors = (
+        CORSConfig(allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type"], max_age=3600)
+        if cors_origin
+        else None
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     @app.exception_handler(DeskError)
     def _desk_error(err: DeskError) -> Response[str]:
