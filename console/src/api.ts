@@ -221,7 +221,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 const enc = encodeURIComponent;
 
 export const api = {
-  recent: (days = 30, limit = 500) =>
+  recent: (days = 7, limit = 500) =>
     call<{ inquiries: Inquiry[] }>(`/api/inquiries?days=${days}&limit=${limit}`).then((b) => b.inquiries),
   queue: (team: string) => call<{ team: string; peak: boolean; inquiries: Inquiry[] }>(`/api/queues/${enc(team)}`),
   inquiry: (id: string) => call<Timeline>(`/api/inquiries/${enc(id)}`),
