@@ -18,7 +18,7 @@ function describe(e: InquiryEvent): string {
   if (typeof d.status === "string") vars.status = statusName(d.status);
   if (typeof d.urgency === "string") vars.urgency = t(d.urgency === "urgent" ? "urgent" : "normal");
   vars.reason = d.reason ? `: ${String(d.reason)}` : "";
-  const key = `ev.${e.type}`;
+  const key = e.type === "assigned" && !d.owner ? "ev.queued" : `ev.${e.type}`;
   return hasKey(key) ? t(key, vars) : t("ev.other", vars);
 }
 

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Inquiry } from "./api";
 import { band, countdown, statusName, t, when } from "./i18n";
 import { byDeadline, isOpen } from "./lifecycle";
-import { go, now, session, usePoll } from "./state";
+import { go, isSupervisor, now, session, usePoll } from "./state";
 
 export const VIEWS = ["mine", "team", "unassigned", "waiting", "breached"] as const;
 export type View = (typeof VIEWS)[number];
@@ -17,7 +17,8 @@ async function load(view: View): Promise<Inquiry[]> {
   const me = session.value?.user;
   const open = (await api.recent()).filter(isOpen);
   const chosen = {
-    mine: open.filter((i) => i.owner === me),
+    // a supervisor also owns what escalation reassigned to the supervisors ("supervisors:<team>")
+    mine: open.filter((i) => i.owner === me || (isSupervisor() && i.owner?.startsWith("supervisors:"))),
     unassigned: open.filter((i) => !i.owner),
     waiting: open.filter((i) => i.status === "waiting_on_customer"),
     breached: open.filter((i) => i.next_deadline_at && Date.parse(i.next_deadline_at) < Date.now()),
@@ -77,6 +78,7 @@ export function QueueView({ view }: { view: View }) {
   useEffect(() => {
     const keys = (event: KeyboardEvent) => {
       if (isTyping(event) || !items?.length) return;
+      if (event.key === "Enter" && (event.target as HTMLElement).tagName === "A") return; // the link itself opens
       if (event.key === "j") setCursor((c) => Math.min(c + 1, items.length - 1));
       else if (event.key === "k") setCursor((c) => Math.max(c - 1, 0));
       else if (event.key === "Enter" && items[cursor]) go(`#/inquiry/${encodeURIComponent(items[cursor].inquiry_id)}`);

@@ -236,10 +236,10 @@ def test_hostile_customer_text_shows_as_text(console: Console, desk: RunningDesk
     assert console.dialogs == [] and console.errors == []
 
 
-def test_supervisor_watches_the_live_monitor(console: Console, desk: RunningDesk) -> None:
+def test_supervisor_watches_the_live_monitor_and_sees_a_breach_R3_4(console: Console, desk: RunningDesk) -> None:
     from playwright.sync_api import expect
 
-    chat(desk, "投诉 complaint: rude courier", f"sup-{uuid.uuid4().hex[:6]}")
+    inquiry_id = chat(desk, "投诉 complaint: rude courier", f"sup-{uuid.uuid4().hex[:6]}")
     page = console.page
     console.sign_in("supervisor")
     page.goto(f"{console.url}/console/#/monitor")
@@ -247,6 +247,12 @@ def test_supervisor_watches_the_live_monitor(console: Console, desk: RunningDesk
     expect(line).to_be_visible()
     waiting = int(line.locator("td.waiting .n").inner_text())
     assert waiting >= 1
+    # live chat must be acknowledged within 30 s (policy R2.1-chat): left alone, it breaches and
+    # shows up in the breached list in red, without a reload
+    breached = page.locator(f'#breached a.row[data-id="{inquiry_id}"] .deadline.breached')
+    expect(breached).to_be_visible(timeout=90_000)
+    expect(breached).to_contain_text("已超时")
+    expect(line.locator("td.breached-cell")).to_be_visible()
     console.assert_accessible()
     console.shot("monitor-zh")
     page.select_option("#lang", "en")
