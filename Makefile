@@ -91,4 +91,4 @@ layer-requirements: setup
 	  $(VENV)/bin/uv export --no-dev --no-hashes --no-emit-project --frozen -q --no-header ) > layers/requirements.txt
 
 clean:
-	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache console/dist test-artifacts

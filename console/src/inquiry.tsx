@@ -5,7 +5,7 @@ import { api, ApiError, type Customer, type Inquiry, type InquiryEvent, type Tim
 import { hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
-import { go, usePoll } from "./state";
+import { go, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
 
@@ -114,6 +114,8 @@ export function InquiryPage({ id }: { id: string }) {
       } else if (event.key === "a" && allows(i, "acknowledge")) void act("acknowledge");
       else if (event.key === "e" && allows(i, "resolve")) setForm("resolve");
       else if (event.key === "w" && allows(i, "wait_on_customer")) setForm("wait_on_customer");
+      else if (event.key === "t" && allows(i, "assign") && i.owner !== session.value?.user)
+        void act("assign", { owner: session.value?.user ?? "" });
     };
     addEventListener("keydown", keys);
     return () => removeEventListener("keydown", keys);
@@ -162,6 +164,11 @@ export function InquiryPage({ id }: { id: string }) {
       </header>
 
       <div class="actions" role="toolbar" aria-label={t("status")}>
+        {allows(i, "assign") && i.owner !== session.value?.user && (
+          <button id="take" disabled={busy} onClick={() => act("assign", { owner: session.value?.user ?? "" })}>
+            {t("take")}
+          </button>
+        )}
         {allows(i, "acknowledge") && (
           <button id="ack" disabled={busy} onClick={() => act("acknowledge")}>
             {t("acknowledge")}

@@ -3,12 +3,21 @@
 // buttons that would be refused.
 import type { Inquiry, Status } from "./api";
 
-export type ActionName = "acknowledge" | "start" | "reply" | "wait_on_customer" | "resolve" | "reopen" | "note";
+export type ActionName =
+  | "acknowledge"
+  | "assign"
+  | "start"
+  | "reply"
+  | "wait_on_customer"
+  | "resolve"
+  | "reopen"
+  | "note";
 
 const OPEN: Status[] = ["new", "acknowledged", "in_progress", "waiting_on_customer"];
 
 const ALLOWED: Record<ActionName, Status[]> = {
   acknowledge: ["new"],
+  assign: OPEN,
   start: ["new", "acknowledged"],
   reply: OPEN,
   wait_on_customer: ["acknowledged", "in_progress"],

@@ -174,7 +174,10 @@ def test_agent_works_an_inquiry_from_queue_to_resolution(console: Console, desk:
     expect(page.locator("#customer-name")).to_have_text("王芳")
     expect(page.locator("#history")).to_contain_text("chat")
     expect(page.locator("#timeline")).to_contain_text("通过 chat 收到咨询")
-    page.click("#ack")
+    page.click("#take")  # the agent takes it from the queue
+    expect(page.locator("#take")).to_have_count(0)
+    expect(page.locator(".inquiry .meta")).to_contain_text("负责人 agent")
+    page.keyboard.press("a")  # keyboard shortcut: acknowledge
     expect(page.locator("#status")).to_have_attribute("data-status", "acknowledged")
     expect(page.locator("#ack")).to_have_count(0)
 
@@ -307,4 +310,25 @@ def test_works_at_800_px(console: Console, desk: RunningDesk) -> None:
     expect(page.locator("#status")).to_be_visible()
     assert console.fits(800)
     console.shot("inquiry-800px")
+    assert console.errors == []
+
+
+def test_times_follow_the_agents_time_zone(console: Console, desk: RunningDesk) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import expect
+
+    inquiry_id = chat(desk, "换货 exchange please", f"tz-{uuid.uuid4().hex[:6]}")
+    got = requests.get(
+        f"{desk.url}/api/inquiries/{inquiry_id}", headers={"Authorization": f"Bearer {desk.token()}"}, timeout=30
+    ).json()
+    received = datetime.fromisoformat(got["inquiry"]["received_at"])
+    page = console.page
+    console.sign_in("agent", lang="en")
+    page.goto(f"{console.url}/console/#/view/unassigned")
+    meta = page.locator(f'a.row[data-id="{inquiry_id}"] .meta')
+    expect(meta).to_contain_text(received.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M"))
+    page.select_option("#tz", "America/New_York")
+    expect(meta).to_contain_text(received.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M"))
     assert console.errors == []
