@@ -291,6 +291,7 @@ def _console_config(region: str, api: Api, auth: Auth) -> dict[str, Any]:
     """The console's config.json: where to sign in and where the API is (the stack's outputs),
     the teams and the peak threshold from the shipped policy."""
     from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
+    from inquiry_desk.outbox.decision import reply_windows
 
     policy = load_policy(shipped_policy_path())
     return {
@@ -300,6 +301,7 @@ def _console_config(region: str, api: Api, auth: Auth) -> dict[str, Any]:
         "region": region,
         "teams": sorted({c.team for c in policy.categories.values()}),
         "peakWaiting": policy.queues.peak_waiting,
+        "replyWindowHours": reply_windows({}),  # the providers' rules (the dispatcher's defaults)
     }
 
 

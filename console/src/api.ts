@@ -8,6 +8,7 @@ export interface Config {
   region: string;
   teams: string[];
   peakWaiting: number; // the policy's "more than N waiting" alert threshold (R3.4)
+  replyWindowHours: Record<string, number>; // channel -> hours after the customer's last message
 }
 
 export type Status = "new" | "acknowledged" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
@@ -226,6 +227,11 @@ export const api = {
   queue: (team: string) => call<{ team: string; peak: boolean; inquiries: Inquiry[] }>(`/api/queues/${enc(team)}`),
   inquiry: (id: string) => call<Timeline>(`/api/inquiries/${enc(id)}`),
   customer: (id: string) => call<{ customer: Customer; inquiries: Inquiry[] }>(`/api/customers/${enc(id)}/inquiries`),
+  /** A phone call or an in-store visit typed in by the agent who took it (R1.1, R8.4). */
+  record: (fields: Record<string, string>) =>
+    call<{ inquiry_id: string }>("/api/inquiries", { method: "POST", body: JSON.stringify(fields) }).then(
+      (b) => b.inquiry_id,
+    ),
   act: (id: string, action: string, fields: Record<string, string | number> = {}) =>
     call<{ inquiry: Inquiry }>(`/api/inquiries/${enc(id)}/actions`, {
       method: "POST",

@@ -2,10 +2,10 @@
 // and the actions its status allows. Customer text is always rendered as text.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Customer, type Inquiry, type InquiryEvent, type Timeline } from "./api";
-import { hasKey, statusName, t, when } from "./i18n";
+import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
-import { go, session, usePoll } from "./state";
+import { config, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
 
@@ -20,6 +20,21 @@ function describe(e: InquiryEvent): string {
   vars.reason = d.reason ? `: ${String(d.reason)}` : "";
   const key = e.type === "assigned" && !d.owner ? "ev.queued" : `ev.${e.type}`;
   return hasKey(key) ? t(key, vars) : t("ev.other", vars);
+}
+
+/** WeChat (48 h), WhatsApp/Messenger/Instagram (24 h): free-form replies only within the window
+after the customer's last message; after it the outbox falls back to SMS or e-mail. */
+function ReplyWindow({ data }: { data: Timeline }) {
+  const hours = config.replyWindowHours?.[data.inquiry.channel];
+  const last = data.messages.filter((m) => m.direction === "inbound").at(-1);
+  if (!hours || !last) return null;
+  const closes = new Date(Date.parse(last.at) + hours * 3_600_000).toISOString();
+  const open = Date.parse(closes) > now.value;
+  return (
+    <p id="reply-window" class={open ? "muted" : "error"}>
+      {t("replyWindow", { channel: data.inquiry.channel, hours })}: {open ? countdown(closes, now.value) : t("windowClosed")}
+    </p>
+  );
 }
 
 function CustomerPanel({ inquiry }: { inquiry: Inquiry }) {
@@ -240,6 +255,7 @@ export function InquiryPage({ id }: { id: string }) {
             {allows(i, "reply") && (
               <form class="reply" onSubmit={sendReply}>
                 <label for="reply">{t("reply")}</label>
+                <ReplyWindow data={data} />
                 <textarea id="reply" ref={reply} rows={3} placeholder={t("replyHint")} />
                 <button type="submit" id="send" disabled={busy}>
                   {t("send")}

@@ -6,6 +6,7 @@ import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
 import { InquiryPage } from "./inquiry";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
+import { RecordPage } from "./record";
 import { config, endSession, expired, go, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
@@ -115,6 +116,7 @@ function Header() {
 
 function Nav({ current }: { current: string }) {
   const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
+  items.push(["#/record", t("view.record")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
   return (
     <nav aria-label={t("views")}>
@@ -133,6 +135,7 @@ function Desk() {
   let page;
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
+  else if (kind === "record") page = <RecordPage />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>

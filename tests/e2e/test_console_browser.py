@@ -332,3 +332,51 @@ def test_times_follow_the_agents_time_zone(console: Console, desk: RunningDesk) 
     page.select_option("#tz", "America/New_York")
     expect(meta).to_contain_text(received.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M"))
     assert console.errors == []
+
+
+def test_agent_records_a_phone_call_R8_4(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("agent", lang="en")
+    page.click('nav a[href="#/record"]')
+    page.fill("#record [name=contact]", "138-0013-8000")
+    page.fill("#record [name=customer_name]", "张伟")
+    page.fill("#record [name=description]", "退款还没到账 refund not received")
+    page.fill("#record [name=voice_summary]", "客户来电询问退款进度")
+    page.click("#record button[type=submit]")
+    expect(page.locator("#status")).to_be_visible()
+    expect(page.locator(".inquiry .meta")).to_contain_text("phone")
+    expect(page.locator("#messages")).to_contain_text("refund not received")
+    assert console.errors == []
+
+
+def test_a_wechat_inquiry_shows_its_48_hour_reply_window(console: Console, desk: RunningDesk) -> None:
+    import hashlib
+
+    from playwright.sync_api import expect
+
+    ts, nonce, token = str(int(time.time())), "n1", "localwechattoken"
+    signature = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()
+    openid = f"o{uuid.uuid4().hex[:10]}"
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[我想退货 {openid}]]></Content><MsgId>{uuid.uuid4().int % 10**15}</MsgId></xml>"
+    )
+    answer = requests.post(
+        f"{desk.url}/webhooks/wechat",
+        params={"signature": signature, "timestamp": ts, "nonce": nonce},
+        data=xml.encode(),
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    page = console.page
+    console.sign_in("agent")
+    page.goto(f"{console.url}/console/#/view/unassigned")
+    row = page.locator("a.row", has_text=openid)
+    expect(row).to_be_visible()
+    row.click()
+    expect(page.locator("#reply-window")).to_contain_text("wechat 回复窗口（48 小时）")
+    expect(page.locator("#reply-window")).to_contain_text("还剩 47 小时")
+    assert console.errors == []

@@ -290,6 +290,7 @@ class LocalSystem:
         name = path.removeprefix("/console/") or "index.html"
         if name == "config.json":
             from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
+            from inquiry_desk.outbox.decision import reply_windows
 
             policy = load_policy(shipped_policy_path())
             body = {
@@ -299,6 +300,7 @@ class LocalSystem:
                 "clientId": self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
                 "teams": sorted({c.team for c in policy.categories.values()}),
                 "peakWaiting": policy.queues.peak_waiting,
+                "replyWindowHours": reply_windows(os.environ),
             }
             return 200, "application/json", json.dumps(body).encode(), headers
         root = names.CONSOLE_BUILD_DIR.resolve()
