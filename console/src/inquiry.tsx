@@ -1,11 +1,11 @@
 // One inquiry: the conversation, the customer across channels, deadlines, the timeline in words,
 // and the actions its status allows. Customer text is always rendered as text.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type Customer, type Inquiry, type InquiryEvent, type Timeline } from "./api";
+import { api, ApiError, SessionExpired, type Customer, type Inquiry, type InquiryEvent, type Timeline } from "./api";
 import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
-import { config, go, now, session, usePoll } from "./state";
+import { config, endSession, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
 
@@ -107,6 +107,7 @@ export function InquiryPage({ id }: { id: string }) {
       await refresh();
       return true;
     } catch (err) {
+      if (err instanceof SessionExpired) endSession();
       setError(err instanceof Error ? err.message : String(err));
       return false;
     } finally {

@@ -1,9 +1,9 @@
 // Record a phone call or an in-store visit (R1.1, R8.4): the caller's number or e-mail finds the
 // customer; the inquiry then follows the same lifecycle and deadlines as any other.
 import { useState } from "preact/hooks";
-import { api } from "./api";
+import { api, SessionExpired } from "./api";
 import { t } from "./i18n";
-import { go } from "./state";
+import { endSession, go } from "./state";
 
 export function RecordPage() {
   const [channel, setChannel] = useState("phone");
@@ -19,6 +19,7 @@ export function RecordPage() {
       const id = await api.record(fields);
       go(`#/inquiry/${encodeURIComponent(id)}`);
     } catch (err) {
+      if (err instanceof SessionExpired) endSession();
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);

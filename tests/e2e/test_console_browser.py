@@ -378,5 +378,5 @@ def test_a_wechat_inquiry_shows_its_48_hour_reply_window(console: Console, desk:
     expect(row).to_be_visible()
     row.click()
     expect(page.locator("#reply-window")).to_contain_text("wechat 回复窗口（48 小时）")
-    expect(page.locator("#reply-window")).to_contain_text("还剩 47 小时")
+    expect(page.locator("#reply-window")).to_contain_text("还剩 1 天 23 小时")
     assert console.errors == []
