@@ -116,6 +116,9 @@ const zh = {
   "ev.escalated": "升级：{action}（{kind}）",
   "ev.progress_notified": "已向客户发送进度通知（{kind}）",
   "ev.note": "{actor} 备注：{text}",
+  "ev.delivery_sent": "回复已通过 {channel} 发送给 {to}",
+  "ev.delivery_failed": "回复未能通过 {channel} 发送给 {to}{reason}",
+  "ev.unlinked": "{actor} 取消了 {unlinked} 与该客户的关联{reason}",
   "ev.other": "{type}",
 };
 
@@ -234,6 +237,9 @@ const en: Record<Key, string> = {
   "ev.escalated": "Escalated: {action} ({kind})",
   "ev.progress_notified": "Progress notice sent to the customer ({kind})",
   "ev.note": "{actor} noted: {text}",
+  "ev.delivery_sent": "The reply went out on {channel} to {to}",
+  "ev.delivery_failed": "The reply could not go out on {channel} to {to}{reason}",
+  "ev.unlinked": "{actor} unlinked {unlinked} from this customer{reason}",
   "ev.other": "{type}",
 };
 

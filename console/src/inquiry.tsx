@@ -18,7 +18,14 @@ function describe(e: InquiryEvent): string {
   if (typeof d.status === "string") vars.status = statusName(d.status);
   if (typeof d.urgency === "string") vars.urgency = t(d.urgency === "urgent" ? "urgent" : "normal");
   vars.reason = d.reason ? `: ${String(d.reason)}` : "";
-  const key = e.type === "assigned" && !d.owner ? "ev.queued" : `ev.${e.type}`;
+  let key = `ev.${e.type}`;
+  if (e.type === "assigned" && !d.owner) key = "ev.queued";
+  else if (e.type === "note" && d.delivery) key = `ev.delivery_${d.delivery === "sent" ? "sent" : "failed"}`;
+  else if (e.type === "note" && d.unlinked) key = "ev.unlinked";
+  else if (e.type === "note" && !d.text)
+    vars.text = Object.entries(d)
+      .map(([k, v]) => `${k}=${text(v)}`)
+      .join(", ");
   return hasKey(key) ? t(key, vars) : t("ev.other", vars);
 }
 

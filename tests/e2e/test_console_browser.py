@@ -185,6 +185,7 @@ def test_agent_works_an_inquiry_from_queue_to_resolution(console: Console, desk:
     page.click("#send")
     expect(page.locator(".msg.outbound")).to_contain_text("Bluetooth")
     assert sink_replies(desk, customer, "Bluetooth"), "the reply never reached the chat channel's sink"
+    expect(page.locator("#timeline")).to_contain_text(f"回复已通过 chat 发送给 {customer}")
     console.assert_accessible()
     console.shot("inquiry-zh")
 
