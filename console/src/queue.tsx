@@ -60,8 +60,20 @@ export function Row({ inquiry: i, selected }: { inquiry: Inquiry; selected?: boo
   );
 }
 
+export const search = signal("");
+
+/** Order number, phone, e-mail, name, id or text: within the view's inquiries. */
+function matches(i: Inquiry, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return [i.order_number, i.contact, i.customer_name, i.customer_id, i.inquiry_id, i.member_id, i.description, i.subject]
+    .filter(Boolean)
+    .some((v) => String(v).toLowerCase().includes(q));
+}
+
 export function QueueView({ view }: { view: View }) {
-  const [items, setItems] = useState<Inquiry[] | null>(null);
+  const [loaded, setItems] = useState<Inquiry[] | null>(null);
+  const items = loaded && loaded.filter((i) => matches(i, search.value));
   const [error, setError] = useState("");
   const [cursor, setCursor] = useState(0);
 
@@ -77,12 +89,17 @@ export function QueueView({ view }: { view: View }) {
 
   useEffect(() => {
     const keys = (event: KeyboardEvent) => {
-      if (isTyping(event) || !items?.length) return;
+      if (isTyping(event) || !loaded) return;
       if (event.key === "Enter" && (event.target as HTMLElement).tagName === "A") return; // the link itself opens
+      if (!items?.length && event.key !== "s" && event.key !== "/") return;
+      if (!items) return;
       if (event.key === "j") setCursor((c) => Math.min(c + 1, items.length - 1));
       else if (event.key === "k") setCursor((c) => Math.max(c - 1, 0));
       else if (event.key === "Enter" && items[cursor]) go(`#/inquiry/${encodeURIComponent(items[cursor].inquiry_id)}`);
-      else if (event.key === "/") {
+      else if (event.key === "s") {
+        event.preventDefault();
+        document.getElementById("search")?.focus();
+      } else if (event.key === "/") {
         event.preventDefault();
         go(`#/view/${VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]}`);
       } else return;
@@ -98,6 +115,19 @@ export function QueueView({ view }: { view: View }) {
         {view === "team" && ` · ${team.value}`}
         <span class="count">{items ? items.length : ""}</span>
       </h1>
+      <label class="inline search">
+        {t("search")}
+        <input
+          id="search"
+          type="search"
+          value={search.value}
+          placeholder={t("searchHint")}
+          onInput={(e) => {
+            search.value = e.currentTarget.value;
+            setCursor(0);
+          }}
+        />
+      </label>
       {error && (
         <p class="error" role="alert">
           {t("error")}

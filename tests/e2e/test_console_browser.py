@@ -167,6 +167,12 @@ def test_agent_works_an_inquiry_from_queue_to_resolution(console: Console, desk:
     expect(row.locator(".deadline")).to_contain_text("还剩")  # a live countdown, in Chinese
     console.assert_accessible()
     console.shot("queue-zh")
+    page.keyboard.press("s")  # keyboard shortcut: search (order number, phone, e-mail, name, text)
+    page.keyboard.type("so-7788")
+    expect(page.locator("a.row")).to_have_count(1)
+    page.fill("#search", "no such order 0000")
+    expect(page.locator("a.row")).to_have_count(0)
+    page.fill("#search", "")
     row.click()
 
     expect(page.locator("#status")).to_have_attribute("data-status", "new")
