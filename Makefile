@@ -35,12 +35,23 @@ $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.synced $(CDK)
+# The web console (console/): npm ci, then a Vite build into console/dist (never committed).
+CONSOLE_NPM := console/node_modules/.installed
+CONSOLE_BUILD := console/dist/index.html
+$(CONSOLE_NPM): console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+$(CONSOLE_BUILD): $(CONSOLE_NPM) $(shell find console/src -type f 2>/dev/null) console/index.html $(wildcard console/public/*) console/vite.config.ts console/tsconfig.json
+	npm run --prefix console --silent build -- --logLevel warn
+
+setup: $(VENV)/.synced $(CDK) $(CONSOLE_BUILD)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download), with a CJK
+# font so the console's screenshots show Chinese.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "could not install chromium: the browser test will be skipped"; \
 	  else echo "chromium missing: install Debian's chromium package for the browser test"; fi; }
 
@@ -90,4 +101,4 @@ layer-requirements: setup
 	  $(VENV)/bin/uv export --no-dev --no-hashes --no-emit-project --frozen -q --no-header ) > layers/requirements.txt
 
 clean:
-	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .build cdk.out .pytest_cache .mypy_cache .ruff_cache console/dist test-artifacts

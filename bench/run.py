@@ -203,6 +203,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
         for body, headers in bodies:
             session.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
         rate = n_requests / (time.perf_counter() - started)
+        console = _console_load(url)
     finally:
         system.stop()
 
@@ -210,7 +211,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
         services = sorted({s for sample in samples for s in sample})
         return {s: statistics.mean(sample.get(s, 0) for sample in samples) for s in services}
 
-    metrics: Metrics = {}
+    metrics: Metrics = dict(console)
     new = per_service(new_counts)
     intake = {k.split("/", 1)[1]: v for k, v in new.items() if k.startswith("intake/")}
     for service, value in intake.items():
@@ -345,7 +346,8 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
     from datetime import timedelta
 
     from inquiry_desk.adapters.scheduler import SchedulerTimers
-    from inquiry_desk.deadlines.decisions import Timer, ceil_minute
+    from inquiry_desk.deadlines.contracts import Phase, TimerSpec
+    from inquiry_desk.deadlines.decisions import ceil_minute
 
     from infra import names
 
@@ -359,8 +361,8 @@ def _timer_lateness(system: Any, n: int = 40) -> list[float]:
     at = ceil_minute(system.clock.now() + timedelta(seconds=2))
     before = len(system.pump.lateness)
     for i in range(n):
-        payload = {"timer": {"inquiry_id": f"QBENCH{i}", "kind": "acknowledge", "episode": 1, "phase": "due"}}
-        timers.sync(f"QBENCH{i}", [Timer(f"QBENCH{i}-acknowledge-e1-due", at, payload)])
+        spec = TimerSpec(inquiry_id=f"QBENCH{i}", at=at, kind="acknowledge", episode=1, phase=Phase.DUE)
+        timers.put(f"QBENCH{i}", spec, at, exists=False)
     deadline = time.monotonic() + 90
     while len(system.pump.lateness) - before < n and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -407,6 +409,60 @@ def bench_reports() -> Metrics:
     return run()
 
 
+def bench_console_size() -> Metrics:
+    """The shipped console (console/dist, built by `make setup`): JavaScript and CSS, gzip."""
+    import gzip
+
+    assets = ROOT / "console" / "dist" / "assets"
+    if not assets.exists():
+        print("  console not built (make setup): size skipped")
+        return {}
+
+    def gz(suffix: str) -> float:
+        return sum(len(gzip.compress(f.read_bytes(), 9)) for f in assets.glob(f"*{suffix}")) / 1024
+
+    return {
+        "console JS shipped (gzip)": _metric(gz(".js"), "KiB", "< 50"),
+        "console CSS shipped (gzip)": _metric(gz(".css"), "KiB", "< 10"),
+    }
+
+
+def _console_load(url: str, rounds: int = 5) -> Metrics:
+    """First-page load of the console on the local system in headless Chromium, each round in a
+    fresh browser context (empty cache): until the sign-in form shows, and after signing in
+    until the first queue is on screen with its data."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("  chromium missing: console load time skipped")
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    first, signed_in = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        for _ in range(rounds):
+            context = browser.new_context()
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"{url}/console/")
+            page.wait_for_selector("#signin")
+            first.append(time.perf_counter() - start)
+            page.fill("#user", "agent")
+            page.fill("#password", "Desk-demo-2026!")
+            start = time.perf_counter()
+            page.click("#signin button[type=submit]")
+            page.wait_for_selector("#list, .empty")
+            signed_in.append(time.perf_counter() - start)
+            context.close()
+        browser.close()
+    return {
+        "console first page (sign-in form), median": _metric(statistics.median(first) * 1000, "ms", "< 1000"),
+        "console signed in to first queue, median": _metric(statistics.median(signed_in) * 1000, "ms", "< 1000"),
+    }
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -418,6 +474,7 @@ def main() -> None:
         ("local system at 10,000 stored", bench_size),
         ("closing the loop", _bench_closing_loop),
         ("reports", bench_reports),
+        ("console size", bench_console_size),
     ):
         print(f"running {name} ...", flush=True)
         results.update(bench())

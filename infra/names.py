@@ -11,6 +11,8 @@ FUNCTIONS_DIR = ROOT / "functions"
 CORE_PACKAGE_DIR = ROOT / "layers" / "core" / "inquiry_desk"
 LAYER_REQUIREMENTS = ROOT / "layers" / "requirements.txt"
 BUILD_DIR = ROOT / ".build"
+CONSOLE_DIR = ROOT / "console"  # the web console's sources (TypeScript, Vite)
+CONSOLE_BUILD_DIR = CONSOLE_DIR / "dist"  # `make setup` builds it here; never committed
 
 SERVICE = "inquiry-desk"
 METRICS_NAMESPACE = "InquiryDesk"
@@ -30,6 +32,7 @@ OUT_ARCHIVE_BUCKET = "ArchiveBucketName"
 OUT_OPERATORS_TOPIC = "OperatorsTopicArn"
 OUT_DASHBOARD = "DashboardName"
 REPORT_POLICY = CORE_PACKAGE_DIR / "policies" / "reports.json"
+OUT_CONSOLE_URL = "ConsoleUrl"
 MAIL_PREFIX = "inbound/"
 
 AGENT_GROUPS = ("agents", "supervisors", "admins")
@@ -42,6 +45,24 @@ def policy_teams() -> list[str]:
 
     policy = json.loads((CORE_PACKAGE_DIR / "policies" / "default.sla.json").read_text())
     return sorted({c["team"] for c in policy["categories"].values()})
+
+
+def console_csp(connect_src: str) -> str:
+    """The console's Content-Security-Policy: its own files only, API and sign-in calls to
+    `connect_src`. CloudFront's response headers policy and the local front send the same."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            f"connect-src 'self' {connect_src}".strip(),
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def channels_secret_name(stack_name: str) -> str:

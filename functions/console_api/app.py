@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -16,11 +17,12 @@ from inquiry_desk.model import utc_now
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.http import current_principal, install_access_guard, json_response, make_resolver, requires
 from inquiry_desk.runtime.observability import logger, metrics
-from inquiry_desk.runtime.settings import ConsoleSettings, load
+from inquiry_desk.runtime.settings import ConsoleSettings, CorsSettings, load, parse
 from inquiry_desk.triage.rules import peak_order
 from pydantic import BaseModel, Field
 
-app = make_resolver()
+# CONSOLE_ORIGIN: the hosted console (https://<its CloudFront domain>); the only origin CORS allows
+app = make_resolver(cors_origin=parse(CorsSettings, os.environ).console_origin)
 install_access_guard(app)  # every route: who is calling, and the route's need (R8.2)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
@@ -37,6 +38,7 @@ class Api(Construct):
         console_api: lambda_.IFunction,
         user_pool: cognito.IUserPool,
         survey: lambda_.IFunction | None = None,
+        console_origin: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.SIX_MONTHS)
@@ -86,8 +88,11 @@ class Api(Construct):
                     )
                 )
         authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Agents", cognito_user_pools=[user_pool])
+        # CORS for the hosted console's origin only: preflights answered by API Gateway, the
+        # handler's answers by the resolver, and API Gateway's own refusals (401 from the
+        # authorizer, throttling) carry the header too so the console can read them.
         api = self.rest_api.root.add_resource("api")
-        api.add_proxy(
+        proxy = api.add_proxy(
             default_integration=apigw.LambdaIntegration(console_api),
             any_method=True,
             default_method_options=apigw.MethodOptions(
@@ -111,4 +116,21 @@ class Api(Construct):
                         request_validator=self.validator,
                         request_parameters={"method.request.path.token": True},
                     )
+                )
+
+        self.preflight_methods: list[apigw.Method] = []
+        if console_origin:
+            self.preflight_methods.append(
+                proxy.add_cors_preflight(
+                    allow_origins=[console_origin],
+                    allow_methods=["GET", "POST", "OPTIONS"],
+                    allow_headers=["Authorization", "Content-Type"],
+                    max_age=Duration.hours(1),
+                )
+            )
+            for kind in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+                self.rest_api.add_gateway_response(
+                    f"Cors{kind.response_type}",
+                    type=kind,
+                    response_headers={"Access-Control-Allow-Origin": f"'{console_origin}'", "Vary": "'Origin'"},
                 )

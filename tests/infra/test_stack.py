@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CDK_HANDLER = "CustomCDKBucketDeployment"
 
 
 _NETWORK_VARS = re.compile(r"(?i)(_proxy$|^ssl_cert|_ca_bundle$|^pip_|^uv_|ca_certs|^node_extra_ca)")
@@ -87,7 +88,8 @@ def test_table_has_stream_pitr_and_customer_managed_key(template: dict[str, Any]
 
 
 def test_every_function_is_arm64_json_logged_layered_with_its_own_role(template: dict[str, Any]) -> None:
-    functions = _of(template, "AWS::Lambda::Function")
+    # ours: every function but CDK's own BucketDeployment handler (publishes the hosted console)
+    functions = {k: f for k, f in _of(template, "AWS::Lambda::Function").items() if not k.startswith(CDK_HANDLER)}
     assert len(functions) >= 2
     roles = set()
     for fn in functions.values():
@@ -99,7 +101,9 @@ def test_every_function_is_arm64_json_logged_layered_with_its_own_role(template:
         assert props["Runtime"] == "python3.13"
         roles.add(json.dumps(props["Role"]))
     assert len(roles) == len(functions), "one least-privilege role per function"
-    for role in _of(template, "AWS::IAM::Role").values():
+    for logical_id, role in _of(template, "AWS::IAM::Role").items():
+        if logical_id.startswith(CDK_HANDLER):
+            continue
         statement = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
         if statement["Principal"].get("Service") == "lambda.amazonaws.com":
             assert "ManagedPolicyArns" not in role["Properties"]
@@ -262,3 +266,49 @@ def test_monitor_runs_every_minute_R3_4(template: dict[str, Any]) -> None:
     minute = [r for r in rules if r.get("ScheduleExpression") == "rate(1 minute)"]
     assert len(minute) == 1
     assert json.loads(minute[0]["Targets"][0]["Input"]) == {"monitor": "tick"}
+
+
+def test_console_is_hosted_on_s3_behind_cloudfront_with_oac_and_a_strict_csp(template: dict[str, Any]) -> None:
+    (distribution,) = _of(template, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["Origins"][0]["OriginAccessControlId"]  # origin access control, no public bucket
+    assert _of(template, "AWS::CloudFront::OriginAccessControl")
+    (bucket,) = (b for k, b in _of(template, "AWS::S3::Bucket").items() if k.startswith("ConsoleFiles"))
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    (policy,) = _of(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe" not in csp
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    # config.json is written at deploy from the stack's values (user pool client, API URL)
+    assert _of(template, "Custom::CDKBucketDeployment")
+    assert "ConsoleUrl" in template["Outputs"]
+
+
+def test_api_answers_cors_for_the_console_origin_only(template: dict[str, Any]) -> None:
+    origin = {"Fn::Join": ["", ["'https://", {"Fn::GetAtt": [_logical_id(template, "ConsoleCdn"), "DomainName"]}, "'"]]}
+    (preflight,) = (
+        m for m in _of(template, "AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] == "OPTIONS"
+    )
+    headers = preflight["Properties"]["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+    assert headers["method.response.header.Access-Control-Allow-Origin"] == origin
+    for response in _of(template, "AWS::ApiGateway::GatewayResponse").values():
+        assert (
+            response["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == origin
+        )
+    (console_api,) = (
+        f
+        for f in _of(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Environment", {}).get("Variables", {}).get("CONSOLE_ORIGIN")
+    )
+    assert "ConsoleCdn" in json.dumps(console_api["Properties"]["Environment"]["Variables"]["CONSOLE_ORIGIN"])
+
+
+def _logical_id(template: dict[str, Any], prefix: str) -> str:
+    return next(
+        k
+        for k in template["Resources"]
+        if k.startswith(prefix) and template["Resources"][k]["Type"] == "AWS::CloudFront::Distribution"
+    )

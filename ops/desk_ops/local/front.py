@@ -48,6 +48,10 @@ def forwarded_headers(headers: dict[str, str], peer: str) -> tuple[dict[str, str
     return out, source
 
 
+# a static answer: status, content type, body and optionally extra headers
+StaticAnswer = tuple[int, str, bytes] | tuple[int, str, bytes, dict[str, str]]
+
+
 class TokenVerifier:
     """The pool's own signing key (made by the local system at start, see LocalSystem), the
     issuer and the console client: the checks API Gateway's Cognito authorizer makes."""
@@ -141,7 +145,7 @@ class Front:
         port: int,
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         verifier: Callable[[], TokenVerifier | None],
-        static: Callable[[str], tuple[int, str, bytes] | None],
+        static: Callable[[str], StaticAnswer | None],
         routes: list[ApiRoute],
         stage: str = "v1",
         extra: Callable[[str, str, dict[str, str], bytes], tuple[int, str, bytes] | None] | None = None,
@@ -217,7 +221,7 @@ class Front:
                     self._json(408, {"message": "Request Timeout", "reason": "the body did not arrive in time"})
                     return
                 path = urlsplit(self.path).path
-                found = static(path) if self.command == "GET" else None
+                found: StaticAnswer | None = static(path) if self.command == "GET" else None
                 if found is None and extra is not None:
                     found = extra(self.command, self.path, dict(self.headers.items()), body)
                 if found is not None:

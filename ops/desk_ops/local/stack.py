@@ -66,7 +66,10 @@ def synth(stack_name: str = "InquiryDesk", force: bool = False) -> Path:
         env.pop(var, None)
     cdk = names.ROOT / "node_modules" / ".bin" / "cdk"
     result = subprocess.run(
-        [str(cdk), "synth", "--quiet", "--output", str(SYNTH_DIR), "-c", f"desk:stackName={stack_name}"],
+        [
+            *(str(cdk), "synth", "--quiet", "--output", str(SYNTH_DIR), "-c", f"desk:stackName={stack_name}"),
+            *("-c", "desk:hostConsole=false"),  # no S3/CloudFront locally: the front serves the console
+        ],
         cwd=names.ROOT,
         env=env,
         capture_output=True,

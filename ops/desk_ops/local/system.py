@@ -19,6 +19,7 @@ from typing import Any
 from infra import names
 
 from .clock import FastClock
+from .front import StaticAnswer
 from .lambdas import LambdaRunner
 from .stack import ACCOUNT, REGION, LocalStack, deploy
 
@@ -311,7 +312,7 @@ class LocalSystem:
             self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
         )
 
-        def static(path: str) -> tuple[int, str, bytes] | None:
+        def static(path: str) -> StaticAnswer | None:
             if path == "/health":
                 ok = self.ready.is_set()
                 return (
@@ -344,30 +345,45 @@ class LocalSystem:
         thread.start()
         self._threads.append(thread)
 
-    def _console(self, path: str) -> tuple[int, str, bytes] | None:
-        """The agents' console (static files) and its config: where to sign in, where the API is."""
+    def _console(self, path: str) -> StaticAnswer | None:
+        """The agents' console (built from console/ by `make setup`) and its config: where to sign
+        in, where the API is. Same-origin here, so the CSP allows only 'self'."""
         if path in ("/", "/console"):
             return 302, "text/plain", b""
         if not path.startswith("/console/"):
             return None
         assert self.stack is not None
+        headers = {
+            "Content-Security-Policy": names.console_csp(""),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "X-Frame-Options": "DENY",
+            "Cache-Control": "no-cache",
+        }
         name = path.removeprefix("/console/") or "index.html"
         if name == "config.json":
             from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
+            from inquiry_desk.outbox.decision import reply_windows
 
-            teams = sorted({c.team for c in load_policy(shipped_policy_path()).categories.values()})
+            policy = load_policy(shipped_policy_path())
             body = {
                 "cognitoEndpoint": f"{self.http_url}/_cognito",
                 "apiBase": self.http_url,
                 "region": REGION,
                 "clientId": self.stack.outputs[names.OUT_USER_POOL_CLIENT_ID],
-                "teams": teams,
+                "teams": sorted({c.team for c in policy.categories.values()}),
+                "peakWaiting": policy.queues.peak_waiting,
+                "replyWindowHours": reply_windows(os.environ),
             }
-            return 200, "application/json", json.dumps(body).encode()
-        files = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
-        if name not in files:
-            return 404, "text/plain", b"not found"
-        return 200, files[name], (Path(__file__).resolve().parent.parent / "console" / name).read_bytes()
+            return 200, "application/json", json.dumps(body).encode(), headers
+        root = names.CONSOLE_BUILD_DIR.resolve()
+        if not (root / "index.html").exists():
+            return 503, "text/plain; charset=utf-8", b"The console is not built: run `make setup`.", headers
+        file = (root / name).resolve()
+        if not file.is_relative_to(root) or not file.is_file():
+            return 404, "text/plain", b"not found", headers
+        types = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
+        return 200, types.get(file.suffix, "application/octet-stream"), file.read_bytes(), headers
 
     def _cognito(self, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
         """Same-origin path to the emulated Cognito (on AWS the console calls Cognito directly).

@@ -101,6 +101,12 @@ class ChannelWindows(BaseModel):
         return cls.model_validate(values)
 
 
+def reply_windows(env: Mapping[str, str]) -> dict[str, float]:
+    """Hours per channel that has a customer-service window (the console shows the time left)."""
+    windows = ChannelWindows.from_env(env)
+    return {c.value: w.total_seconds() / 3600 for c in Channel if (w := windows.window(c)) is not None}
+
+
 @dataclass(frozen=True)
 class Delivery:
     """Where and how one reply goes."""

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
@@ -47,8 +47,14 @@ def json_response(status: int, body: Any) -> Response[str]:
     )
 
 
-def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+def make_resolver(cors_origin: str | None = None) -> APIGatewayRestResolver:
+    """`cors_origin`: the one browser origin allowed to call (the hosted console); None: no CORS."""
+    cors = (
+        CORSConfig(allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type"], max_age=3600)
+        if cors_origin
+        else None
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     def _desk_error(err: DeskError) -> Response[str]:
         # the reason goes to the caller only: it may quote what was sent (personal data, R8.2)

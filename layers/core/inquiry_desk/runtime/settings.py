@@ -36,6 +36,7 @@ class Env(StrEnum):
     TIMER_QUEUE_URL = "TIMER_QUEUE_URL"
     ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
     USER_POOL_ID = "USER_POOL_ID"
+    CONSOLE_ORIGIN = "CONSOLE_ORIGIN"
     CLOSING_LOOP_POLICY_PATH = "CLOSING_LOOP_POLICY_PATH"
     SURVEY_FUNCTION_ARN = "SURVEY_FUNCTION_ARN"
     SURVEY_BASE_URL = "DESK_SURVEY_BASE_URL"
@@ -116,6 +117,12 @@ class DirectorySettings(_Piece):
     user_pool_id: str = Field(alias=Env.USER_POOL_ID, min_length=1)
 
 
+class CorsSettings(_Piece):
+    """The hosted console's origin (https://<its CloudFront domain>): the only origin CORS allows."""
+
+    console_origin: str | None = Field(default=None, alias=Env.CONSOLE_ORIGIN)
+
+
 class ClosingLoopSettings(_Piece):
     """The closing loop: its policy file, the survey function (timers invoke it), the survey
     pages' public address (else the channels secret's survey.base_url), the corrections machine."""
@@ -146,6 +153,7 @@ class ConsoleSettings(
     MailSettings,
     ArchiveSettings,
     ClosingLoopSettings,
+    CorsSettings,
 ):
     """functions/console_api (agents record phone calls and visits through intake; the agent
     directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""

@@ -1,0 +1,240 @@
+// Every call the console makes: Cognito sign-in and the agents' API. One module, so a new API
+// route is one new function here (and its types below).
+
+export interface Config {
+  cognitoEndpoint: string; // Cognito's endpoint (locally the front's same-origin proxy)
+  clientId: string;
+  apiBase: string; // the API's base URL, no trailing slash
+  region: string;
+  teams: string[];
+  peakWaiting: number; // the policy's "more than N waiting" alert threshold (R3.4)
+  replyWindowHours: Record<string, number>; // channel -> hours after the customer's last message
+}
+
+export type Status = "new" | "acknowledged" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+
+export interface Inquiry {
+  inquiry_id: string;
+  customer_id: string;
+  channel: string;
+  received_at: string;
+  description: string;
+  status: Status;
+  customer_name?: string | null;
+  contact?: string | null;
+  order_number?: string | null;
+  member_id?: string | null;
+  urgency: "normal" | "urgent";
+  customer_tier: "normal" | "vip";
+  category?: string | null;
+  team?: string | null;
+  owner?: string | null;
+  first_response_at?: string | null;
+  result?: string | null;
+  satisfaction?: number | null;
+  language?: string | null;
+  subject?: string | null;
+  episode: number;
+  next_deadline_at?: string | null;
+  updated_at?: string | null;
+}
+
+export interface InquiryEvent {
+  seq: number;
+  type: string;
+  at: string;
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+export interface Message {
+  message_id: string;
+  direction: "inbound" | "outbound";
+  channel: string;
+  body: string;
+  at: string;
+  author: string;
+  language?: string | null;
+  delivery_status?: string | null;
+  delivery_error?: string | null;
+  attachments: { name: string; url: string }[];
+}
+
+export interface Identity {
+  kind: string;
+  value: string;
+}
+
+export interface Customer {
+  customer_id: string;
+  name?: string | null;
+  tier: "normal" | "vip";
+  identities: Identity[];
+  created_at: string;
+}
+
+export interface Timeline {
+  inquiry: Inquiry;
+  events: InquiryEvent[];
+  messages: Message[];
+}
+
+export interface Session {
+  user: string;
+  idToken: string;
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number; // epoch ms of the ID token's expiry
+  groups: string[];
+}
+
+/** The API refused the session (expired or revoked): the page returns to sign-in. */
+export class SessionExpired extends Error {}
+
+/** The API answered with an error: `reason` is its sentence, for the agent to read. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const SESSION_KEY = "desk.session";
+let config: Config;
+
+export async function loadConfig(): Promise<Config> {
+  const res = await fetch("config.json", { cache: "no-store" });
+  if (!res.ok) throw new Error(`config.json: ${res.status}`);
+  config = (await res.json()) as Config;
+  config.apiBase = config.apiBase.replace(/\/$/, "");
+  return config;
+}
+
+function claims(token: string): Record<string, unknown> {
+  const part = token.split(".")[1] ?? "";
+  const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+  const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+}
+
+function toSession(user: string, result: Record<string, string>, refreshToken: string): Session {
+  const c = claims(result.IdToken);
+  const raw = c["cognito:groups"];
+  const groups = Array.isArray(raw) ? raw.map(String) : typeof raw === "string" ? raw.split(/[ ,]+/) : [];
+  const session: Session = {
+    user: String(c["cognito:username"] ?? user),
+    idToken: result.IdToken,
+    accessToken: result.AccessToken,
+    refreshToken,
+    expiresAt: Number(c.exp ?? 0) * 1000,
+    groups,
+  };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  return session;
+}
+
+export function currentSession(): Session | null {
+  const raw = sessionStorage.getItem(SESSION_KEY);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as Session;
+  } catch {
+    return null;
+  }
+}
+
+async function cognito(target: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(config.cognitoEndpoint, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
+    },
+    body: JSON.stringify(body),
+  });
+  const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, String(answer.__type ?? "cognito"), String(answer.message ?? res.status));
+  return answer;
+}
+
+export async function signIn(user: string, password: string): Promise<Session> {
+  const answer = await cognito("InitiateAuth", {
+    AuthFlow: "USER_PASSWORD_AUTH",
+    ClientId: config.clientId,
+    AuthParameters: { USERNAME: user, PASSWORD: password },
+  });
+  const result = answer.AuthenticationResult as Record<string, string> | undefined;
+  if (!result) throw new ApiError(400, "challenge", String(answer.ChallengeName ?? "sign-in needs another step"));
+  return toSession(user, result, result.RefreshToken);
+}
+
+/** A fresh ID token from the refresh token; null when the session cannot be renewed. */
+async function refresh(session: Session): Promise<Session | null> {
+  try {
+    const answer = await cognito("InitiateAuth", {
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      ClientId: config.clientId,
+      AuthParameters: { REFRESH_TOKEN: session.refreshToken },
+    });
+    const result = answer.AuthenticationResult as Record<string, string> | undefined;
+    return result ? toSession(session.user, result, session.refreshToken) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  const session = currentSession();
+  sessionStorage.removeItem(SESSION_KEY);
+  if (session) await cognito("GlobalSignOut", { AccessToken: session.accessToken }).catch(() => undefined);
+}
+
+export function forgetSession(): void {
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let session = currentSession();
+  if (!session) throw new SessionExpired("not signed in");
+  if (session.expiresAt - Date.now() < 60_000) {
+    session = await refresh(session);
+    if (!session) {
+      forgetSession();
+      throw new SessionExpired("session expired");
+    }
+  }
+  const res = await fetch(config.apiBase + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${session.idToken}`, "Content-Type": "application/json" },
+  });
+  if (res.status === 401) {
+    forgetSession();
+    throw new SessionExpired("session expired");
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, String(body.error ?? res.status), String(body.reason ?? body.message ?? res.status));
+  return body as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  recent: (days = 7, limit = 500) =>
+    call<{ inquiries: Inquiry[] }>(`/api/inquiries?days=${days}&limit=${limit}`).then((b) => b.inquiries),
+  queue: (team: string) => call<{ team: string; peak: boolean; inquiries: Inquiry[] }>(`/api/queues/${enc(team)}`),
+  inquiry: (id: string) => call<Timeline>(`/api/inquiries/${enc(id)}`),
+  customer: (id: string) => call<{ customer: Customer; inquiries: Inquiry[] }>(`/api/customers/${enc(id)}/inquiries`),
+  /** A phone call or an in-store visit typed in by the agent who took it (R1.1, R8.4). */
+  record: (fields: Record<string, string>) =>
+    call<{ inquiry_id: string }>("/api/inquiries", { method: "POST", body: JSON.stringify(fields) }).then(
+      (b) => b.inquiry_id,
+    ),
+  act: (id: string, action: string, fields: Record<string, string | number> = {}) =>
+    call<{ inquiry: Inquiry }>(`/api/inquiries/${enc(id)}/actions`, {
+      method: "POST",
+      body: JSON.stringify({ action, ...fields }),
+    }).then((b) => b.inquiry),
+};
