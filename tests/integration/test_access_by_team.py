@@ -35,6 +35,7 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {  # user -> (role group, teams)
 }
 EVERY_ROLE = frozenset(u for u, (role, _) in ROLES.items() if role)
 ORDERS = frozenset({"orders-agent", "orders-supervisor", "admin"})
+SUPERVISORS = frozenset({"orders-supervisor", "complaints-supervisor", "admin"})
 
 # Who gets past the guard, per route. A new route needs its line here.
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
@@ -46,6 +47,16 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/customers/{customer_id}/inquiries"): ORDERS,
     ("POST", "/api/customers/{customer_id}/unlink"): frozenset({"orders-supervisor", "admin"}),
     ("POST", "/api/customers/{customer_id}/erase"): frozenset({"admin"}),
+    # supervision (R6.1, R6.2, R9): corrections, quality reviews and reports
+    ("GET", "/api/corrections"): SUPERVISORS,
+    ("POST", "/api/corrections"): SUPERVISORS,
+    ("POST", "/api/corrections/{correction_id}/fixed"): SUPERVISORS,
+    ("GET", "/api/reviews/{day}"): SUPERVISORS,
+    ("POST", "/api/reviews/{day}/{agent}/{inquiry_id}"): SUPERVISORS,
+    ("GET", "/api/reports/{period}"): SUPERVISORS,
+    ("GET", "/api/reports/{period}/inquiries"): SUPERVISORS,
+    ("GET", "/api/reports/{period}/unresolved"): SUPERVISORS,
+    ("GET", "/api/monitor"): EVERY_ROLE,  # the live picture per channel (counts, no customer data)
 }
 
 
@@ -85,7 +96,15 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
     return {
         "claims": claims,
         "disabled": disabled,
-        "params": {"inquiry_id": inquiry_id, "team": "orders", "customer_id": inquiry["customer_id"]},
+        "params": {
+            "inquiry_id": inquiry_id,
+            "team": "orders",
+            "customer_id": inquiry["customer_id"],
+            "correction_id": "CNONE",
+            "day": "2026-11-30",
+            "agent": "orders-agent",
+            "period": "daily",
+        },
     }
 
 

@@ -13,6 +13,7 @@ from desk_ops.local.front import api_gateway_event
 from desk_ops.local.harness import drain_streams
 
 from tests.conftest import signed_chat
+from tests.integration.conftest import agent_claims
 
 
 def _chat(runner: Any, customer: str, text: str) -> str:
@@ -28,7 +29,7 @@ def _resolve(runner: Any, inquiry_id: str) -> None:
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         json.dumps({"action": "resolve", "result": "退款已到账", "cause": "银行延迟", "solution": "已催办"}).encode(),
-        {"cognito:username": "agent-1"},
+        agent_claims("agent-1"),
         "v1",
     )
     assert runner.invoke("console_api", event)["statusCode"] == 200

@@ -20,6 +20,8 @@ from inquiry_desk.corrections.service import CorrectionService
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.model import Channel, EventType, Identity, InboundMessage, set_clock, utc_now
 
+from tests.integration.conftest import agent_claims
+
 CUSTOMERS = int(os.environ.get("DESK_CORRECTION_CUSTOMERS", "40"))  # 500: see README (slow on moto)
 
 
@@ -92,7 +94,7 @@ def test_R6_2_correction_reaches_every_customer_exactly_once_with_failures_and_a
             "/api/corrections",
             {"Content-Type": "application/json"},
             json.dumps({"content_ref": ref, "corrected_text": "7 天无理由退货", "cause": "knowledge_gap"}).encode(),
-            {"cognito:username": "sup", "cognito:groups": "supervisors"},
+            agent_claims("sup", "supervisors"),
             "v1",
         )
         answer = runner.invoke("console_api", event)

@@ -218,7 +218,7 @@ def _act(runner: Any, inquiry_id: str, body: bytes, agent: str = "agent-1") -> N
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         body,
-        {"cognito:username": agent},
+        agent_claims(agent),
         "v1",
     )
     result = runner.invoke("console_api", event)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -220,9 +219,9 @@ def test_append_saves_the_advanced_inquiry_with_its_events_and_message(repo: Any
     timeline = repo.timeline(new.inquiry.inquiry_id)
     assert timeline.inquiry == advanced
     assert [e.seq for e in timeline.events] == [1, 2, 3]
-    # numbers come back in DynamoDB's type (Decimal, equal to the int), nested None stays
+    # numbers come back as numbers (DynamoDB's Decimal turned back into int), nested None stays
     assert timeline.events[-1].data == {"attempts": 1, "nested": {"none": None}}
-    assert isinstance(timeline.events[-1].data["attempts"], Decimal)
+    assert type(timeline.events[-1].data["attempts"]) is int
     assert timeline.messages == [new.message, reply]  # by time
 
 
@@ -268,15 +267,13 @@ def test_R1_2_append_with_a_seen_message_is_a_duplicate_even_when_stale(repo: An
     assert repo.get(other.inquiry.inquiry_id) == other.inquiry
 
 
-def test_a_float_in_event_data_is_refused_before_anything_is_written(repo: Any) -> None:
+def test_a_number_with_a_fraction_in_event_data_is_stored_and_comes_back_as_it_was(repo: Any) -> None:
+    """DynamoDB takes no float: a confidence or a score goes as Decimal and comes back a float."""
     new = _new(repo)
-    with pytest.raises(TypeError):
-        repo.append(
-            new.inquiry.model_copy(update={"version": 2, "event_count": 3}),
-            1,
-            _events(new.inquiry, EventType.NOTE, first=3, score=4.5),
-        )
-    assert repo.get(new.inquiry.inquiry_id) == new.inquiry
+    advanced = new.inquiry.model_copy(update={"version": 2, "event_count": 3})
+    repo.append(advanced, 1, _events(new.inquiry, EventType.NOTE, first=3, score=4.5, confidence=0.873))
+    data = repo.timeline(new.inquiry.inquiry_id).events[-1].data
+    assert data["score"] == 4.5 and type(data["score"]) is float and data["confidence"] == 0.873
 
 
 # --- queues and lists --------------------------------------------------------------------------------
