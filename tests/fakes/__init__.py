@@ -5,7 +5,7 @@ adapter on moto in tests/integration/test_repository_contract.py); `Desk` builds
 on them as runtime.composition builds them on AWS.
 """
 
-from tests.fakes.deadlines import FakeLadders, FakeNotifier, FakeTimers, Notice
+from tests.fakes.deadlines import FakeLadders, FakeNamedSchedules, FakeNotifier, FakeTimers, Notice, Pending
 from tests.fakes.desk import T0, Clock, Desk, policy_triage, shipped_policy
 from tests.fakes.mail import FakeMailStore
 from tests.fakes.outbox import FakeSender, Sent
@@ -18,10 +18,12 @@ __all__ = [
     "FakeInquiryRepository",
     "FakeLadders",
     "FakeMailStore",
+    "FakeNamedSchedules",
     "FakeNotifier",
     "FakeSender",
     "FakeTimers",
     "Notice",
+    "Pending",
     "Sent",
     "policy_triage",
     "shipped_policy",
