@@ -7,6 +7,7 @@ on them as runtime.composition builds them on AWS.
 
 from tests.fakes.deadlines import FakeLadders, FakeNamedSchedules, FakeNotifier, FakeTimers, Notice, Pending
 from tests.fakes.desk import T0, Clock, Desk, policy_triage, shipped_policy
+from tests.fakes.loop import FakeExecutions, FakeLoopStore
 from tests.fakes.mail import FakeMailStore
 from tests.fakes.outbox import FakeSender, Sent
 from tests.fakes.repository import FakeInquiryRepository
@@ -15,8 +16,10 @@ __all__ = [
     "T0",
     "Clock",
     "Desk",
+    "FakeExecutions",
     "FakeInquiryRepository",
     "FakeLadders",
+    "FakeLoopStore",
     "FakeMailStore",
     "FakeNamedSchedules",
     "FakeNotifier",
