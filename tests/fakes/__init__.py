@@ -5,8 +5,9 @@ adapter on moto in tests/integration/test_repository_contract.py); `Desk` builds
 on them as runtime.composition builds them on AWS.
 """
 
-from tests.fakes.deadlines import FakeLadders, FakeNotifier, FakeTimers, Notice
+from tests.fakes.deadlines import FakeLadders, FakeNamedSchedules, FakeNotifier, FakeTimers, Notice, Pending
 from tests.fakes.desk import T0, Clock, Desk, policy_triage, shipped_policy
+from tests.fakes.loop import FakeExecutions, FakeLoopStore
 from tests.fakes.mail import FakeMailStore
 from tests.fakes.outbox import FakeSender, Sent
 from tests.fakes.repository import FakeInquiryRepository
@@ -15,13 +16,17 @@ __all__ = [
     "T0",
     "Clock",
     "Desk",
+    "FakeExecutions",
     "FakeInquiryRepository",
     "FakeLadders",
+    "FakeLoopStore",
     "FakeMailStore",
+    "FakeNamedSchedules",
     "FakeNotifier",
     "FakeSender",
     "FakeTimers",
     "Notice",
+    "Pending",
     "Sent",
     "policy_triage",
     "shipped_policy",

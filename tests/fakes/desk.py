@@ -17,9 +17,11 @@ from inquiry_desk.intake.service import IntakeService
 from inquiry_desk.model import Channel, Identity, InboundMessage, Urgency
 from inquiry_desk.outbox.decision import ChannelWindows
 from inquiry_desk.outbox.dispatcher import ChannelSender, Dispatcher
+from inquiry_desk.surveys.policy import load_closing_loop
+from inquiry_desk.surveys.timers import loop_timers
 from inquiry_desk.triage.rules import CategoryRule, Triage
 
-from tests.fakes.deadlines import FakeLadders, FakeNotifier, FakeTimers
+from tests.fakes.deadlines import FakeLadders, FakeNamedSchedules, FakeNotifier, FakeTimers
 from tests.fakes.outbox import FakeSender
 from tests.fakes.repository import FakeInquiryRepository
 
@@ -58,6 +60,8 @@ class Clock:
         return self.at
 
 
+SURVEY_FUNCTION = "arn:aws:lambda:ap-east-1:000000000000:function:survey"  # the closing loop's target
+
 # A Tuesday, 10:00 in Shanghai: inside the office calendar of the shipped policy.
 T0 = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
@@ -68,6 +72,7 @@ class Desk:
     timers: FakeTimers = field(default_factory=FakeTimers)
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
     ladders: FakeLadders = field(default_factory=FakeLadders)
+    schedules: FakeNamedSchedules = field(default_factory=FakeNamedSchedules)
     clock: Clock = field(default_factory=lambda: Clock(T0))
     policy: SlaPolicy = field(default_factory=shipped_policy)
     senders: dict[Channel, ChannelSender] = field(default_factory=dict)
@@ -93,8 +98,18 @@ class Desk:
         return CustomerService(self.repository, self.inquiries())
 
     def enforcer(self) -> DeadlineEnforcer:
+        """As `composition.enforcer`: the one deadline timer, plus the closing loop's named schedules."""
+        loop = load_closing_loop()
         return DeadlineEnforcer(
-            self.repository, self.policy, self.timers, self.notifier, self.ladders, self.inquiries(), self.clock
+            self.repository,
+            self.policy,
+            self.timers,
+            self.notifier,
+            self.ladders,
+            self.inquiries(),
+            self.clock,
+            more_timers=lambda inquiry, events, now: loop_timers(loop, inquiry, events, now, SURVEY_FUNCTION),
+            schedules=self.schedules,
         )
 
     def dispatcher(

@@ -6,8 +6,10 @@
   one of the new identity links or the inquiry already exists. `append` raises DuplicateMessage
   first, then StaleInquiry when the stored version is not `expected_version` (or the inquiry is
   missing). Events and messages are unconditional puts: the same key overwrites.
-* Values round-trip through DynamoDB's type system (boto3's TypeSerializer): numbers in event data
-  come back as Decimal, floats are refused, None attributes are dropped.
+* Values round-trip through DynamoDB's type system (boto3's TypeSerializer) with the adapter's own
+  number handling: a number with a fraction is stored as Decimal, numbers come back as int or
+  float, None attributes are dropped.
+* An outbound message with a `content_ref` leaves its lineage (R6.2) in the same write.
 * Reads sort as the table's keys and indexes do (events by seq, messages by millisecond time then
   id, team queues by next deadline then urgency, a customer's inquiries newest first).
 
@@ -26,6 +28,7 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from inquiry_desk.adapters.dynamo import _decimals, _numbers  # the adapter's number handling, exactly
+from inquiry_desk.corrections.model import LineageEntry
 from inquiry_desk.model import Customer, DeliveryStatus, Identity, Inquiry, InquiryEvent, Message, utc_now
 from inquiry_desk.ports import DuplicateMessage, IdentityTaken, NewInquiry, StaleInquiry, Timeline
 from pydantic import BaseModel
@@ -70,6 +73,7 @@ class _Tables:
     customers: dict[str, Customer] = field(default_factory=dict)  # CUST#<id> / PROFILE
     identities: dict[str, str] = field(default_factory=dict)  # IDENT#<kind>#<value> -> customer id
     seen: dict[str, str] = field(default_factory=dict)  # MSGID#<channel>#<id> -> inquiry id
+    lineage: dict[str, dict[str, LineageEntry]] = field(default_factory=dict)  # CONTENT#<ref> / <at>#<inq>#<msg>
 
 
 class FakeInquiryRepository:
@@ -147,6 +151,8 @@ class FakeInquiryRepository:
                 self._t.seen[dedupe_key] = inquiry.inquiry_id
             if message is not None:
                 self._put_message(message)
+                if message.content_ref:  # lineage (R6.2), written with the message as the adapter does
+                    self._put_lineage(message, inquiry.customer_id)
             for event in events:
                 self._put_event(event)
             self._t.inquiries[inquiry.inquiry_id] = _stored(inquiry)
@@ -157,6 +163,25 @@ class FakeInquiryRepository:
     def _put_message(self, message: Message) -> None:
         key = (_iso(message.at), message.message_id)
         self._t.messages.setdefault(message.inquiry_id, {})[key] = _stored(message)
+
+    def _put_lineage(self, message: Message, customer_id: str) -> None:
+        assert message.content_ref is not None
+        entry = LineageEntry(
+            content_ref=message.content_ref,
+            inquiry_id=message.inquiry_id,
+            message_id=message.message_id,
+            customer_id=customer_id,
+            at=datetime.fromisoformat(_iso(message.at)),  # the adapter keeps milliseconds here
+        )
+        key = f"{_iso(message.at)}#{message.inquiry_id}#{message.message_id}"
+        self._t.lineage.setdefault(message.content_ref, {})[key] = _stored(entry)
+
+    def seed(self, inquiry: Inquiry, messages: Sequence[Message] = ()) -> None:
+        """Test set-up: put an inquiry (in any state) and its messages as earlier writes left them,
+        with no events and no conditions checked."""
+        self._t.inquiries[inquiry.inquiry_id] = _stored(inquiry)
+        for message in messages:
+            self._put_message(message)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -169,6 +194,7 @@ class FakeInquiryRepository:
             dict(self._t.customers),
             dict(self._t.identities),
             dict(self._t.seen),
+            {k: dict(v) for k, v in self._t.lineage.items()},
         )
         try:
             yield
@@ -207,6 +233,11 @@ class FakeInquiryRepository:
         return True
 
     # --- reads ---------------------------------------------------------------------------
+    def lineage(self, content_ref: str) -> list[LineageEntry]:
+        """Who received this content (the CONTENT#<ref> partition, in key order), as
+        `adapters.loop_store.DynamoLoopStore.lineage` reads it."""
+        return [e.model_copy(deep=True) for _, e in sorted(self._t.lineage.get(content_ref, {}).items())]
+
     def get(self, inquiry_id: str) -> Inquiry | None:
         found = self._t.inquiries.get(inquiry_id)
         return found.model_copy(deep=True) if found else None

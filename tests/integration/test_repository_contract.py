@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from inquiry_desk.adapters.loop_store import DynamoLoopStore
 from inquiry_desk.adapters.outbox_store import DynamoOutboxRepository
 from inquiry_desk.model import (
     Channel,
@@ -219,7 +220,7 @@ def test_append_saves_the_advanced_inquiry_with_its_events_and_message(repo: Any
     timeline = repo.timeline(new.inquiry.inquiry_id)
     assert timeline.inquiry == advanced
     assert [e.seq for e in timeline.events] == [1, 2, 3]
-    # numbers come back as numbers (DynamoDB's Decimal turned back into int), nested None stays
+    # numbers come back as the domain's ints (DynamoDB's Decimal converted back), nested None stays
     assert timeline.events[-1].data == {"attempts": 1, "nested": {"none": None}}
     assert type(timeline.events[-1].data["attempts"]) is int
     assert timeline.messages == [new.message, reply]  # by time
@@ -267,13 +268,16 @@ def test_R1_2_append_with_a_seen_message_is_a_duplicate_even_when_stale(repo: An
     assert repo.get(other.inquiry.inquiry_id) == other.inquiry
 
 
-def test_a_number_with_a_fraction_in_event_data_is_stored_and_comes_back_as_it_was(repo: Any) -> None:
-    """DynamoDB takes no float: a confidence or a score goes as Decimal and comes back a float."""
+def test_a_number_with_a_fraction_in_event_data_round_trips_as_a_float(repo: Any) -> None:
     new = _new(repo)
-    advanced = new.inquiry.model_copy(update={"version": 2, "event_count": 3})
-    repo.append(advanced, 1, _events(new.inquiry, EventType.NOTE, first=3, score=4.5, confidence=0.873))
+    repo.append(
+        new.inquiry.model_copy(update={"version": 2, "event_count": 3}),
+        1,
+        _events(new.inquiry, EventType.NOTE, first=3, score=4.5, confidence=[0.125, 1]),
+    )
     data = repo.timeline(new.inquiry.inquiry_id).events[-1].data
-    assert data["score"] == 4.5 and type(data["score"]) is float and data["confidence"] == 0.873
+    assert data == {"score": 4.5, "confidence": [0.125, 1]}  # stored as Decimal, read back as float / int
+    assert type(data["score"]) is float and type(data["confidence"][1]) is int
 
 
 # --- queues and lists --------------------------------------------------------------------------------
@@ -397,4 +401,34 @@ def test_an_event_with_a_seq_already_used_overwrites_it(repo: Any) -> None:
     assert [(e.seq, e.type) for e in repo.timeline(new.inquiry.inquiry_id).events] == [
         (1, EventType.RECEIVED),
         (2, EventType.NOTE),
+    ]
+
+
+def _ms(at: datetime) -> datetime:
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def _lineage(repo: Any, content_ref: str) -> list[Any]:
+    """Who received `content_ref`: the fake keeps it itself, on DynamoDB the loop store reads it."""
+    if isinstance(repo, FakeInquiryRepository):
+        return repo.lineage(content_ref)
+    return DynamoLoopStore(boto3.client("dynamodb", region_name="us-east-1"), repo._table).lineage(content_ref)
+
+
+def test_R6_2_an_outbound_message_with_content_leaves_its_lineage_in_the_same_write(repo: Any) -> None:
+    ref = f"template:{_uid('t')}@1"
+    first, second = _new(repo), _new(repo)
+    at = first.inquiry.received_at + timedelta(minutes=1)
+    later = _message(second.inquiry, at + timedelta(seconds=1), Direction.OUTBOUND, content_ref=ref)
+    sooner = _message(first.inquiry, at, Direction.OUTBOUND, content_ref=ref)
+    plain = _message(first.inquiry, at + timedelta(seconds=2), Direction.OUTBOUND)
+    repo.append(second.inquiry.model_copy(update={"version": 2}), 1, [], later)
+    repo.append(first.inquiry.model_copy(update={"version": 2}), 1, [], sooner)
+    repo.append(first.inquiry.model_copy(update={"version": 3}), 2, [], plain)
+    with pytest.raises(StaleInquiry):  # a refused write leaves no lineage either
+        repo.append(first.inquiry, 1, [], _message(first.inquiry, at, Direction.OUTBOUND, content_ref=ref))
+    found = [(e.inquiry_id, e.message_id, e.customer_id, e.at) for e in _lineage(repo, ref)]
+    assert found == [  # by time; the instant to the millisecond, as the key holds it
+        (first.inquiry.inquiry_id, sooner.message_id, first.inquiry.customer_id, _ms(sooner.at)),
+        (second.inquiry.inquiry_id, later.message_id, second.inquiry.customer_id, _ms(later.at)),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from inquiry_desk.corrections.model import Cause
@@ -14,15 +14,8 @@ from inquiry_desk.model import EventType, Status
 from inquiry_desk.quality.service import QualityService, choose, sample_size
 from inquiry_desk.surveys.policy import Sampling, load_closing_loop
 
-from tests.unit.loop.fakes import (
-    T0,
-    MemoryLoopStore,
-    MemoryRepository,
-    RecordingExecutions,
-    RecordingNotifier,
-    inbound,
-    inquiry,
-)
+from tests.fakes import FakeExecutions, FakeInquiryRepository, FakeLoopStore, FakeNotifier
+from tests.unit.loop.builders import T0, events, inbound, inquiry, kinds, outbound
 
 POLICY = load_closing_loop()
 REF = "template:returns@3"
@@ -32,22 +25,24 @@ class Clock:
     def __init__(self) -> None:
         self.at = T0
 
-    def __call__(self):  # type: ignore[no-untyped-def]
+    def __call__(self) -> datetime:
         return self.at
 
 
-def _world(customers: int = 3):  # type: ignore[no-untyped-def]
-    repo = MemoryRepository()
+def _world(
+    customers: int = 3,
+) -> tuple[FakeInquiryRepository, FakeLoopStore, FakeExecutions, FakeNotifier, CorrectionService, Clock]:
+    repo = FakeInquiryRepository()
     inquiries = InquiryService(repo)
     for n in range(customers):
         qid = f"Q{n}"
-        repo.add(inquiry(inquiry_id=qid, customer_id=f"C{n}"), [inbound(qid)])
+        repo.seed(inquiry(inquiry_id=qid, customer_id=f"C{n}"), [inbound(qid)])
         inquiries.act(qid, Action.REPLY, "agent-1", T0, text="30 天无理由退货", content_ref=REF)
     # customer C0 got the template twice, in a second inquiry: corrected once, in the latest one
-    repo.add(inquiry(inquiry_id="Q0b", customer_id="C0"), [inbound("Q0b")])
+    repo.seed(inquiry(inquiry_id="Q0b", customer_id="C0"), [inbound("Q0b")])
     inquiries.act("Q0b", Action.REPLY, "agent-1", T0 + timedelta(hours=1), text="30 天无理由退货", content_ref=REF)
     clock = Clock()
-    store, executions, notifier = MemoryLoopStore(repo), RecordingExecutions(), RecordingNotifier()
+    store, executions, notifier = FakeLoopStore(repo), FakeExecutions(), FakeNotifier()
     service = CorrectionService(store, repo, inquiries, POLICY, executions, notifier, clock)
     return repo, store, executions, notifier, service, clock
 
@@ -64,11 +59,14 @@ def test_every_customer_who_got_the_template_is_corrected_exactly_once_R6_2() ->
     again = [service.correct_one(correction.correction_id, r) for r in recipients]  # a restarted execution
     assert outcomes == ["corrected"] * 3 and again == ["already_corrected"] * 3
     sent = [
-        m for q in repo.messages for m in repo.outbound(q) if m.content_ref == f"correction:{correction.correction_id}"
+        m
+        for q in ("Q0", "Q0b", "Q1", "Q2")
+        for m in outbound(repo, q)
+        if m.content_ref == f"correction:{correction.correction_id}"
     ]
     assert len(sent) == 3 and all("7 天无理由退货" in m.body and "抱歉" in m.body for m in sent)
     assert service.finish(correction.correction_id)["corrected"] == 3
-    event = next(e for e in repo.events["Q1"] if e.type is EventType.CORRECTION_SENT)
+    event = next(e for e in events(repo, "Q1") if e.type is EventType.CORRECTION_SENT)
     assert event.data["cause"] == "knowledge_gap"
     report = service.report()
     assert report["causes_by_month"] == {"2026-03": {"knowledge_gap": 1}}
@@ -77,7 +75,7 @@ def test_every_customer_who_got_the_template_is_corrected_exactly_once_R6_2() ->
 
 def test_one_sent_message_can_be_marked_wrong() -> None:
     repo, _store, _e, _n, service, _clock = _world()
-    wrong = repo.outbound("Q2")[0]
+    wrong = outbound(repo, "Q2")[0]
     correction = service.mark_wrong("sup", "right", Cause.TRAINING, inquiry_id="Q2", message_id=wrong.message_id)
     assert not correction.public
     assert [r.customer_id for r in service.affected(correction.correction_id)] == ["C2"]
@@ -92,7 +90,7 @@ def test_public_content_not_fixed_within_the_hour_escalates_once_R6_2() -> None:
     clock.at += timedelta(hours=1)
     assert service.check_fix(correction.correction_id) == "escalated"
     assert service.check_fix(correction.correction_id) == "already_escalated"
-    assert [k for k, _s, _b in notifier.sent] == ["correction_fix_overdue"]
+    assert [n.kind for n in notifier.sent] == ["correction_fix_overdue"]
     fixed = service.mark_wrong("sup", "7 天", Cause.SYSTEM_FAULT, content_ref=REF)
     service.content_fixed(fixed.correction_id, "sup")
     clock.at += timedelta(hours=1)
@@ -105,13 +103,13 @@ def test_sample_size_follows_share_and_minimum_R6_1() -> None:
 
 
 def test_daily_sample_per_agent_is_stable_and_queued_once_R6_1() -> None:
-    repo = MemoryRepository()
+    repo = FakeInquiryRepository()
     inquiries = InquiryService(repo)
     for n in range(12):
         qid = f"Q{n:02d}"
-        repo.add(inquiry(inquiry_id=qid, owner="ann" if n % 2 else "bob", status=Status.RESOLVED))
-    repo.add(inquiry(inquiry_id="Qopen", owner="ann"))  # not answered: never sampled
-    store = MemoryLoopStore(repo)
+        repo.seed(inquiry(inquiry_id=qid, owner="ann" if n % 2 else "bob", status=Status.RESOLVED))
+    repo.seed(inquiry(inquiry_id="Qopen", owner="ann"))  # not answered: never sampled
+    store = FakeLoopStore(repo)
     clock = Clock()
     clock.at = T0 + timedelta(days=1)
     service = QualityService(store, repo, inquiries, Sampling(share=0.2, minimum_per_agent=1), clock)
@@ -122,8 +120,9 @@ def test_daily_sample_per_agent_is_stable_and_queued_once_R6_1() -> None:
     first = queue[0]
     done = service.record_outcome(first.day, first.agent, first.inquiry_id, "fail", "wrong return window", "sup")
     assert done.outcome == "fail"
-    assert repo.kinds(first.inquiry_id)[-1] == "reviewed"
-    assert choose("2026-03-02", list(repo.inquiries.values()), Sampling(share=0.2, minimum_per_agent=1)) == choose(
-        "2026-03-02", list(repo.inquiries.values()), Sampling(share=0.2, minimum_per_agent=1)
+    assert kinds(repo, first.inquiry_id)[-1] == "reviewed"
+    everything = [found for q in [*(f"Q{n:02d}" for n in range(12)), "Qopen"] if (found := repo.get(q))]
+    assert choose("2026-03-02", everything, Sampling(share=0.2, minimum_per_agent=1)) == choose(
+        "2026-03-02", list(reversed(everything)), Sampling(share=0.2, minimum_per_agent=1)
     )
     assert date.fromisoformat(first.day) == T0.date()

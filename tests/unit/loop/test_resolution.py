@@ -10,7 +10,8 @@ from inquiry_desk.inquiries.resolution import promised_completion
 from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.model import EventType
 
-from tests.unit.loop.fakes import MemoryRepository, inquiry
+from tests.fakes import FakeInquiryRepository
+from tests.unit.loop.builders import events, inquiry
 
 POLICY = load_policy(shipped_policy_path())
 CN = POLICY.calendar("cn_office")
@@ -30,8 +31,8 @@ def test_working_days_skip_public_holidays_and_count_makeup_days_R2_8() -> None:
 
 
 def test_resolve_records_cause_solution_todos_and_promise_R2_8() -> None:
-    repo = MemoryRepository()
-    repo.add(inquiry())
+    repo = FakeInquiryRepository()
+    repo.seed(inquiry())
     service = InquiryService(
         repo, promise=lambda _i, at, days: promised_completion(CN, at, days), default_promise_days=3
     )
@@ -49,7 +50,7 @@ def test_resolve_records_cause_solution_todos_and_promise_R2_8() -> None:
     assert done.cause == "faulty Bluetooth module in batch 7"
     assert done.customer_todos == ["return the old headset within 7 days"]
     assert done.promised_by == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # Thu 18:00 Shanghai
-    event = repo.events["Q1"][-1]
+    event = events(repo, "Q1")[-1]
     assert event.type is EventType.RESOLVED
     assert event.data["promise"] == "3 working days"
     assert event.data["promised_by"] == "2026-03-05T10:00:00+00:00"
@@ -57,8 +58,8 @@ def test_resolve_records_cause_solution_todos_and_promise_R2_8() -> None:
 
 
 def test_resolve_with_explicit_working_days() -> None:
-    repo = MemoryRepository()
-    repo.add(inquiry())
+    repo = FakeInquiryRepository()
+    repo.seed(inquiry())
     service = InquiryService(repo, promise=lambda _i, at, days: promised_completion(CN, at, days))
     done = service.act(
         "Q1", Action.RESOLVE, "a", datetime(2026, 3, 2, 2, 30, tzinfo=UTC), result="ok", promise_working_days=1

@@ -15,7 +15,8 @@ from inquiry_desk.surveys.service import ClosingLoopService
 from inquiry_desk.surveys.timers import REMIND, SEND, TIMEOUT, loop_timers
 from inquiry_desk.surveys.verdicts import verdict
 
-from tests.unit.loop.fakes import T0, MemoryRepository, inbound, inquiry
+from tests.fakes import FakeInquiryRepository
+from tests.unit.loop.builders import T0, events, inbound, inquiry, kinds, outbound
 
 POLICY = load_closing_loop()
 KEY = b"unit-test-survey-key-0123456789"
@@ -29,10 +30,13 @@ class Clock:
         return self.at
 
 
+World = tuple[FakeInquiryRepository, ClosingLoopService, Clock]
+
+
 @pytest.fixture
-def world() -> tuple[MemoryRepository, ClosingLoopService, Clock]:
-    repo = MemoryRepository()
-    repo.add(inquiry(), [inbound()])
+def world() -> World:
+    repo = FakeInquiryRepository()
+    repo.seed(inquiry(), [inbound()])
     clock = Clock(T0 + timedelta(minutes=30))
     inquiries = InquiryService(repo)
     inquiries.act("Q1", Action.RESOLVE, "agent-1", clock(), result="<b>replaced</b> the headset")
@@ -42,10 +46,10 @@ def world() -> tuple[MemoryRepository, ClosingLoopService, Clock]:
     return repo, service, clock
 
 
-def _send(repo: MemoryRepository, service: ClosingLoopService, clock: Clock) -> str:
+def _send(repo: FakeInquiryRepository, service: ClosingLoopService, clock: Clock) -> str:
     clock.at += POLICY.survey.delay.to_timedelta()
     assert service.fire("Q1", SEND, 1)["done"] == "survey_sent"
-    body = repo.outbound("Q1")[-1].body
+    body = outbound(repo, "Q1")[-1].body
     link = next(w for w in body.split() if w.startswith("https://"))
     return urlsplit(link).path.rsplit("/", 1)[1]
 
@@ -57,7 +61,7 @@ def test_policy_keeps_the_survey_within_24_hours_R5_3() -> None:
         ClosingLoopPolicy.model_validate(data)
 
 
-def test_resolution_gets_survey_and_timeout_timers_on_the_policy_delays_R5_3(world) -> None:  # type: ignore[no-untyped-def]
+def test_resolution_gets_survey_and_timeout_timers_on_the_policy_delays_R5_3(world: World) -> None:
     repo, _service, clock = world
     timeline = repo.timeline("Q1")
     assert timeline is not None
@@ -72,19 +76,19 @@ def test_resolution_gets_survey_and_timeout_timers_on_the_policy_delays_R5_3(wor
     assert timers[TIMEOUT].at == clock() + POLICY.confirmation.window.to_timedelta()
 
 
-def test_survey_goes_out_once_through_the_outbox_with_lineage_R5_3(world) -> None:  # type: ignore[no-untyped-def]
+def test_survey_goes_out_once_through_the_outbox_with_lineage_R5_3(world: World) -> None:
     repo, service, clock = world
     assert service.fire("Q1", SEND, 1)["done"] == "nothing"  # early: the timer re-checks
     _send(repo, service, clock)
-    message = repo.outbound("Q1")[-1]
+    message = outbound(repo, "Q1")[-1]
     assert message.delivery_status == "pending"
     assert message.content_ref == f"template:survey@{POLICY.version}"
     assert "客户服务中心" in message.body  # R7.3 e-mail template: company, promise, contacts, FAQ
     assert service.fire("Q1", SEND, 1)["done"] == "nothing"
-    assert repo.kinds("Q1").count("survey_sent") == 1
+    assert kinds(repo, "Q1").count("survey_sent") == 1
 
 
-def test_one_reminder_then_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_one_reminder_then_nothing(world: World) -> None:
     repo, service, clock = world
     _send(repo, service, clock)
     clock.at += POLICY.survey.reminder_after.to_timedelta()
@@ -97,7 +101,7 @@ def test_one_reminder_then_nothing(world) -> None:  # type: ignore[no-untyped-de
     }
 
 
-def test_happy_answer_closes_the_loop_and_a_double_submit_counts_once_R5_2(world) -> None:  # type: ignore[no-untyped-def]
+def test_happy_answer_closes_the_loop_and_a_double_submit_counts_once_R5_2(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     shown = service.show(token)
@@ -112,10 +116,10 @@ def test_happy_answer_closes_the_loop_and_a_double_submit_counts_once_R5_2(world
     again = service.submit(token, {"score": "1", "resolved": "no"})
     assert again.outcome == "answered"
     assert repo.writes == writes
-    assert repo.kinds("Q1").count("survey_answered") == 1
+    assert kinds(repo, "Q1").count("survey_answered") == 1
 
 
-def test_low_score_reopens_to_supervisor_with_reason_R5_4(world) -> None:  # type: ignore[no-untyped-def]
+def test_low_score_reopens_to_supervisor_with_reason_R5_4(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     assert service.submit(token, {"score": "1", "comment": "still broken"}).outcome == "unhappy"
@@ -124,27 +128,28 @@ def test_low_score_reopens_to_supervisor_with_reason_R5_4(world) -> None:  # typ
     assert found.status is Status.IN_PROGRESS and found.episode == 2
     assert found.owner == "supervisors:tech_support"
     assert found.urgency is Urgency.URGENT  # the new episode's deadlines come from the urgent rules
-    reopened = next(e for e in repo.events["Q1"] if e.type is EventType.REOPENED)
+    reopened = next(e for e in events(repo, "Q1") if e.type is EventType.REOPENED)
     assert "still broken" in reopened.data["reason"]
     assert service.show(token).outcome == "answered"
 
 
-def test_not_solved_reopens_even_with_a_good_score_R5_4(world) -> None:  # type: ignore[no-untyped-def]
+def test_not_solved_reopens_even_with_a_good_score_R5_4(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     assert service.submit(token, {"score": "4", "resolved": "no"}).outcome == "unhappy"
-    assert repo.get("Q1").status is Status.IN_PROGRESS  # type: ignore[union-attr]
+    found = repo.get("Q1")
+    assert found is not None and found.status is Status.IN_PROGRESS
 
 
-def test_wrong_information_opens_a_correction_candidate_R6_3(world) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_information_opens_a_correction_candidate_R6_3(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     service.submit(token, {"score": "4", "wrong_info": "you said 30-day returns, the site says 7"})
-    candidate = next(e for e in repo.events["Q1"] if e.type is EventType.CORRECTION_CANDIDATE)
+    candidate = next(e for e in events(repo, "Q1") if e.type is EventType.CORRECTION_CANDIDATE)
     assert candidate.data["reported"].startswith("you said 30-day")
 
 
-def test_tampered_expired_and_replayed_links_change_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_expired_and_replayed_links_change_nothing(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     body, mac = token.split(".")
@@ -158,14 +163,14 @@ def test_tampered_expired_and_replayed_links_change_nothing(world) -> None:  # t
     assert repo.writes == writes
 
 
-def test_a_link_of_an_earlier_episode_is_closed(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_link_of_an_earlier_episode_is_closed(world: World) -> None:
     repo, service, clock = world
     token = _send(repo, service, clock)
     InquiryService(repo).act("Q1", Action.REOPEN, "agent-1", clock(), reason="customer called")
     assert service.submit(token, {"score": "5"}).outcome == "closed"
 
 
-def test_no_confirmation_in_the_window_closes_by_timeout_R5_2(world) -> None:  # type: ignore[no-untyped-def]
+def test_no_confirmation_in_the_window_closes_by_timeout_R5_2(world: World) -> None:
     repo, service, clock = world
     clock.at += POLICY.confirmation.window.to_timedelta()
     assert service.fire("Q1", TIMEOUT, 1)["done"] == "closed_by_timeout"
