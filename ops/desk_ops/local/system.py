@@ -101,6 +101,7 @@ class LocalSystem:
         self.session = boto3.session.Session(region_name=REGION)
         self.stack = deploy(self.session, self.options.stack_name)
         self._function_environment()
+        self.runner.warm_up()  # the first inquiry's deadlines must not wait on imports (seconds)
         self.runner.install_moto_hook()
         self._load_channels()
         self._demo_users()

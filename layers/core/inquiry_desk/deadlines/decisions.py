@@ -207,7 +207,7 @@ def escalation_step(
     if deadline is None:
         return EscalationStep(True, f"{where}: stopped, the policy sets no {kind} deadline any more", next_step=step)
     if deadline.met_at is not None:
-        met = f"{kind} was met at {deadline.met_at.isoformat()} by {deadline.met_by}"
+        met = f"{kind} was met at {deadline.met_at.isoformat()} ({deadline.met_by})"
         return EscalationStep(True, f"{where}: stopped, {met}", next_step=step)
     action = steps[step - 1].action if 0 < step <= len(steps) else None
     why = f"{where}: {kind} was due at {deadline.due.isoformat()} and is still not met"
