@@ -129,7 +129,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
             counter.counts.clear()
             counter.enabled = True
             requests.post(f"{url}/webhooks/chat", data=body, headers=headers, timeout=30).raise_for_status()
-            drain_streams()  # deadline planning runs on the stream, after the webhook answered
+            drain_streams(120)  # deadline planning runs on the stream, after the webhook answered
             counter.enabled = False
             new_counts.append(dict(counter.counts))
             counter.counts.clear()

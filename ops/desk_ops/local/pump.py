@@ -46,7 +46,7 @@ def hold_queue_messages_for_the_pump(now: Callable[[], datetime]) -> None:
             queue._messages_lock.notify_all()
 
     add_message._desk_held = True  # type: ignore[attr-defined]
-    Queue.add_message = add_message  # type: ignore[method-assign]
+    Queue.add_message = add_message  # type: ignore[method-assign,assignment]
 
 
 @dataclass
