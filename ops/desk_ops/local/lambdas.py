@@ -82,6 +82,19 @@ class LambdaRunner:
             finally:
                 _current.name = outer
 
+    def warm_up(self) -> None:
+        """Load every handler, the policy and the language model once, as warm Lambda environments
+        have them: in one local process a cold start (seconds) would delay the first deadline."""
+        for folder in sorted(FUNCTIONS_DIR.iterdir()):
+            if (folder / "app.py").exists():
+                self.module(folder.name)
+        from inquiry_desk.channels.language import detect_language
+        from inquiry_desk.runtime import composition
+
+        detect_language("你好 hello")
+        composition.intake_service()
+        composition.planner()
+
     def install_moto_hook(self) -> None:
         from .emulator_patches import run_lambdas_in_process
 

@@ -137,6 +137,7 @@ class LocalSystem:
         self.phases["deploy"] = time.monotonic() - started
         self._own_signing_key()
         self._function_environment()
+        self.runner.warm_up()  # the first inquiry's deadlines must not wait on imports (seconds)
         self.runner.install_moto_hook()
         self._load_channels()
         self._demo_users()

@@ -1,6 +1,7 @@
 """Deadlines: every SLA target of an inquiry, computed, armed, warned, breached and escalated (R2, R3).
 Owns business calendars, the policy file, the pure engine, the planner of the next deadline, the
-enforcement decisions and the enforcer that carries them out through the timer/ladder ports.
+enforcement decisions (one timer per inquiry), the enforcer that carries them out through the
+timer/ladder ports, and the typed contracts of sla_timer's events (`contracts`).
 
 Pure: no AWS, no environment reads; the only I/O is :func:`load_policy` reading the policy file.
 

@@ -95,15 +95,18 @@ def _instants(policy: SlaPolicy, inquiry: Inquiry, events: Sequence[InquiryEvent
             continue  # the escalation ladder has it now
         if _marked(events, EventType.PROGRESS_NOTIFIED, d.kind, d.episode):
             continue
-        base = {"inquiry_id": inquiry.inquiry_id, "kind": d.kind, "episode": d.episode}
-        instants.append(TimerSpec(at=d.due, phase=Phase.DUE, **base))
+        instants.append(
+            TimerSpec(inquiry_id=inquiry.inquiry_id, kind=d.kind, episode=d.episode, at=d.due, phase=Phase.DUE)
+        )
         if (
             d.warn_at is not None
             and d.warn_at < d.due
             and now < d.due  # past due, the deadline itself is what is left to act on
             and not _marked(events, EventType.DEADLINE_WARNED, d.kind, d.episode)
         ):
-            instants.append(TimerSpec(at=d.warn_at, phase=Phase.WARN, **base))
+            instants.append(
+                TimerSpec(inquiry_id=inquiry.inquiry_id, kind=d.kind, episode=d.episode, at=d.warn_at, phase=Phase.WARN)
+            )
     return sorted(instants, key=lambda t: (t.at, t.phase is Phase.DUE, t.kind))
 
 
@@ -224,7 +227,7 @@ def escalation_step(
     if deadline is None:
         return EscalationStep(True, f"{where}: stopped, the policy sets no {kind} deadline any more", next_step=step)
     if deadline.met_at is not None:
-        met = f"{kind} was met at {deadline.met_at.isoformat()} by {deadline.met_by}"
+        met = f"{kind} was met at {deadline.met_at.isoformat()} ({deadline.met_by})"
         return EscalationStep(True, f"{where}: stopped, {met}", next_step=step)
     action: str | None = steps[step - 1].action if 0 < step <= len(steps) else None
     why = f"{where}: {kind} was due at {deadline.due.isoformat()} and is still not met"
