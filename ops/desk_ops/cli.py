@@ -200,9 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
         sla_cli = None  # type: ignore[assignment]
     if sla_cli is not None:
         sla_cli.register(sub)
-    from desk_ops import outbox_cli
+    from desk_ops import outbox_cli, triage_cli
 
     outbox_cli.register(sub)
+    triage_cli.register(sub)
     return parser
 
 

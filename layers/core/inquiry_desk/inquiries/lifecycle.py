@@ -122,7 +122,12 @@ def apply(
             changes["category"] = str(data["category"])
         if data.get("team"):
             changes["team"] = str(data["team"])
-        kinds.append((EventType.CLASSIFIED, {k: str(v) for k, v in changes.items()}))
+        before = {"urgency": inquiry.urgency, "category": inquiry.category, "team": inquiry.team}
+        record: dict[str, Any] = {k: str(v) for k, v in changes.items()}
+        # R1.4: an agent's override records what it replaced (exported as training data)
+        record["from"] = {k: (str(before[k]) if before[k] is not None else None) for k in changes}
+        record["override"] = True
+        kinds.append((EventType.CLASSIFIED, record))
     elif action is Action.NOTE:
         kinds.append((EventType.NOTE, {"text": str(data.get("text", ""))}))
 
