@@ -73,6 +73,7 @@ def intake_service() -> IntakeService:
         planner=planner(),
         detect_language=_detect_language,
         identities=_strong_identities,
+        route=route,
     )
 
 
@@ -201,3 +202,25 @@ def enforcer(own_arn: str) -> Any:
 def teams() -> list[str]:
     """Every team the policy routes to (the reconciler walks their queues)."""
     return sorted({c.team for c in policy().categories.values()})
+
+
+@cache
+def routing() -> Any:
+    """Teams' agents, skills, capacity and shifts (``policies/routing.json``, R4.1, R4.3)."""
+    from inquiry_desk.triage.routing import load_routing
+
+    return load_routing(settings().routing_path) if settings().routing_path else load_routing()
+
+
+def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> Any:
+    """The agent of ``team`` for a new inquiry: on shift, within capacity, balanced (R4.1, R4.3)."""
+    from inquiry_desk.triage.routing import OpenWork, assign
+
+    p = policy()
+
+    def on_shift(calendar_id: str, instant: Any) -> bool:
+        return calendar_id in p.calendars and bool(p.calendar(calendar_id).is_open(instant))
+
+    queue = [OpenWork(i.owner, i.received_at) for i in repository().team_queue(team, limit=500)]
+    r = routing()
+    return assign(r, team, r.skills_for(tags, language), at, on_shift, queue)

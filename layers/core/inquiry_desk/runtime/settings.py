@@ -22,6 +22,7 @@ class Settings(BaseModel):
     channels_secret_name: str = Field(alias="CHANNELS_SECRET_NAME", min_length=1)
     notifications_topic_arn: str | None = Field(default=None, alias="NOTIFICATIONS_TOPIC_ARN")
     sla_policy_path: str | None = Field(default=None, alias="SLA_POLICY_PATH")
+    routing_path: str | None = Field(default=None, alias="ROUTING_PATH")
     default_country_code: str | None = Field(default="86", alias="DEFAULT_COUNTRY_CODE", pattern=r"^[0-9]{1,3}$")
     max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
     schedule_group: str | None = Field(default=None, alias="SCHEDULE_GROUP")
