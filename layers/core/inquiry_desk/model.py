@@ -104,6 +104,7 @@ class EventType(StrEnum):
     DEADLINE_BREACHED = "deadline_breached"
     ESCALATED = "escalated"
     PROGRESS_NOTIFIED = "progress_notified"
+    AUTO_ANSWERED = "auto_answered"  # R1.6: a templated automatic answer to the customer
     NOTE = "note"
 
 

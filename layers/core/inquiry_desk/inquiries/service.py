@@ -53,15 +53,27 @@ class InquiryService:
         return self._change(inquiry_id, decide)
 
     def notify_customer(
-        self, inquiry_id: str, text: str, at: datetime, actor: str, event_type: EventType, data: dict[str, Any]
+        self,
+        inquiry_id: str,
+        text: str,
+        at: datetime,
+        actor: str,
+        event_type: EventType,
+        data: dict[str, Any],
+        lineage: dict[str, str] | None = None,
     ) -> Inquiry:
         """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
         the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
 
         def decide(timeline: Timeline) -> Change:
-            message = self._outbound(timeline.inquiry, text, at, actor)
+            message = self._outbound(timeline.inquiry, text, at, actor, lineage)
             return _with_event(
-                timeline.inquiry, at, actor, event_type, {**data, "message_id": message.message_id}, message=message
+                timeline.inquiry,
+                at,
+                actor,
+                event_type,
+                {**data, **(lineage or {}), "message_id": message.message_id},
+                message=message,
             )
 
         return self._change(inquiry_id, decide)
@@ -98,7 +110,9 @@ class InquiryService:
         raise StaleInquiry(f"inquiry {inquiry_id} kept changing; try again")
 
     @staticmethod
-    def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str) -> Message:
+    def _outbound(
+        inquiry: Inquiry, text: str, at: datetime, actor: str, lineage: dict[str, str] | None = None
+    ) -> Message:
         return Message(
             message_id=new_id(at, "M"),
             inquiry_id=inquiry.inquiry_id,
@@ -108,6 +122,7 @@ class InquiryService:
             at=at,
             author=actor,
             delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
+            metadata=dict(lineage or {}),  # template id and version it came from (R7 lineage)
         )
 
 

@@ -150,7 +150,10 @@ def _idempotent_receive() -> Any:
         output_serializer=DataclassSerializer(IntakeResult),
     )
     def receive(message: InboundMessage) -> IntakeResult:
-        return intake_service().receive(message)
+        result = intake_service().receive(message)
+        if result.created and settings().auto_answers:
+            answer_automatically(result.inquiry_id)  # inside the idempotent call: never twice
+        return result
 
     return receive
 
@@ -209,7 +212,10 @@ def routing() -> Any:
     """Teams' agents, skills, capacity and shifts (``policies/routing.json``, R4.1, R4.3)."""
     from inquiry_desk.triage.routing import load_routing
 
-    return load_routing(settings().routing_path) if settings().routing_path else load_routing()
+    from pathlib import Path
+
+    path = settings().routing_path
+    return load_routing(Path(path)) if path else load_routing()
 
 
 def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> Any:
@@ -224,3 +230,41 @@ def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> An
     queue = [OpenWork(i.owner, i.received_at) for i in repository().team_queue(team, limit=500)]
     r = routing()
     return assign(r, team, r.skills_for(tags, language), at, on_shift, queue)
+
+
+def answer_automatically(inquiry_id: str) -> None:
+    """The automatic answers to a new inquiry (R1.6, R7.3): greeting, received or out-of-hours
+    notice (with the team calendar's next opening), FAQ; each through the outbox with its lineage."""
+    from inquiry_desk.answers.automatic import automatic_answers
+    from inquiry_desk.model import EventType
+
+    timeline = repository().timeline(inquiry_id)
+    if timeline is None:
+        return
+    inquiry = timeline.inquiry
+    classified = next((e for e in timeline.events if e.type == EventType.CLASSIFIED), None)
+    confidence = float(classified.data.get("confidence") or 0) if classified is not None else 0.0
+    p = policy()
+    calendar_id = p.defaults.calendar
+    calendar = p.calendar(calendar_id)
+    answers = automatic_answers(
+        inquiry.channel.value,
+        inquiry.language,
+        inquiry.category,
+        confidence,
+        inquiry.received_at,
+        calendar.is_open,
+        lambda at: calendar.add_business_time(at, timedelta(0)),
+        p.calendars[calendar_id].timezone,
+    )
+    service = inquiry_service()
+    for answer in answers:
+        service.notify_customer(
+            inquiry_id,
+            answer.text,
+            inquiry.received_at,
+            "bot",
+            EventType.AUTO_ANSWERED,
+            {"language": answer.language},
+            lineage=answer.lineage,
+        )

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     notifications_topic_arn: str | None = Field(default=None, alias="NOTIFICATIONS_TOPIC_ARN")
     sla_policy_path: str | None = Field(default=None, alias="SLA_POLICY_PATH")
     routing_path: str | None = Field(default=None, alias="ROUTING_PATH")
+    auto_answers: bool = Field(default=False, alias="AUTO_ANSWERS")  # R1.6: send automatic answers
     default_country_code: str | None = Field(default="86", alias="DEFAULT_COUNTRY_CODE", pattern=r"^[0-9]{1,3}$")
     max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES", gt=0)
     schedule_group: str | None = Field(default=None, alias="SCHEDULE_GROUP")
