@@ -38,6 +38,8 @@ class ActionRequest(BaseModel):
         "note",
     ]
     text: str | None = Field(default=None, max_length=20_000)
+    template: str | None = Field(default=None, max_length=100, description="reply from this template (R7.3)")
+    values: dict[str, str] | None = Field(default=None, description="the template's placeholders")
     result: str | None = Field(default=None, max_length=5_000)
     owner: str | None = None
     team: str | None = None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from inquiry_desk.answers.automatic import automatic_answers
 from inquiry_desk.answers.templates import Composed, compose, render
 from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
+from inquiry_desk.model import Channel, EventType, Inquiry
+from inquiry_desk.ports import Timeline
 
 POLICY = load_policy(shipped_policy_path())
 OFFICE = POLICY.calendar("cn_office")
@@ -53,3 +56,36 @@ def test_R1_6_no_faq_when_the_classification_is_unsure_or_has_none() -> None:
     tuesday_11 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     assert [a.template_id for a in _answers(tuesday_11, channel="email", c=0.3)] == ["received"]
     assert [a.template_id for a in _answers(tuesday_11, channel="email", category="complaint")] == ["received"]
+
+
+class _OneInquiry:
+    """Just enough of the repository port for InquiryService: one timeline in memory."""
+
+    def __init__(self, timeline: Any) -> None:
+        self.timeline_ = timeline
+        self.messages: list[Any] = []
+
+    def timeline(self, inquiry_id: str) -> Any:
+        return self.timeline_
+
+    def append(self, inquiry: Any, expected_version: int, events: Any, message: Any = None, *_: Any) -> None:
+        self.timeline_ = Timeline(inquiry, [*self.timeline_.events, *events], [*self.timeline_.messages])
+        if message is not None:
+            self.messages.append(message)
+
+
+def test_R7_agent_reply_from_a_template_shows_its_version_on_the_timeline_and_message() -> None:
+    from inquiry_desk.inquiries.lifecycle import Action
+    from inquiry_desk.inquiries.service import InquiryService
+
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    inquiry = Inquiry(
+        inquiry_id="Q1", customer_id="C1", channel=Channel.EMAIL, received_at=at, description="x", language="en"
+    )
+    repo = _OneInquiry(Timeline(inquiry, [], []))
+    InquiryService(repo).act("Q1", Action.REPLY, "agent-1", at, template="progress", values={"due": "Friday"})  # type: ignore[arg-type]
+    [message] = repo.messages
+    assert message.body == "Your inquiry is in progress. We expect to resolve it by Friday."
+    assert message.metadata == {"template_id": "progress", "template_version": "1"}
+    replied = next(e for e in repo.timeline_.events if e.type is EventType.REPLIED)
+    assert (replied.data["template_id"], replied.data["template_version"]) == ("progress", "1")

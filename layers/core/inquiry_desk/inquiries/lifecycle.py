@@ -87,7 +87,8 @@ def apply(
         if inquiry.status in (Status.NEW, Status.ACKNOWLEDGED):
             changes["status"] = Status.IN_PROGRESS
         changes["owner"] = inquiry.owner or actor
-        kinds.append((EventType.REPLIED, {"message_id": data.get("message_id")}))
+        lineage = {k: str(data[k]) for k in ("template_id", "template_version") if data.get(k)}  # R7
+        kinds.append((EventType.REPLIED, {"message_id": data.get("message_id"), **lineage}))
     elif action is Action.WAIT_ON_CUSTOMER:
         changes["status"] = Status.WAITING_ON_CUSTOMER
         kinds.append((EventType.WAITING_ON_CUSTOMER, {"reason": data.get("reason")}))

@@ -42,10 +42,16 @@ class InquiryService:
             details = dict(data)
             message = None
             if action is Action.REPLY:
+                lineage = None
+                if details.get("template"):  # R7: a reply from a template records id and version
+                    composed = _compose(str(details.pop("template")), timeline.inquiry.language, details)
+                    details.setdefault("text", composed.text)
+                    lineage = composed.lineage
+                    details.update(lineage)
                 text = str(details.get("text") or "").strip()
                 if not text:
                     raise PayloadError("a reply needs text")
-                message = self._outbound(timeline.inquiry, text, at, actor)
+                message = self._outbound(timeline.inquiry, text, at, actor, lineage)
                 details["message_id"] = message.message_id
             transition = lifecycle.apply(timeline.inquiry, action, at, actor, **details)
             return Change(transition.inquiry, transition.events, message)
@@ -124,6 +130,18 @@ class InquiryService:
             delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
             metadata=dict(lineage or {}),  # template id and version it came from (R7 lineage)
         )
+
+
+def _compose(template_id: str, language: str | None, details: dict[str, Any]) -> Any:
+    from inquiry_desk.answers.templates import compose, has
+
+    if not has(template_id):
+        raise PayloadError(f"no template {template_id!r}")
+    values = {k: str(v) for k, v in (details.pop("values", None) or {}).items()}
+    try:
+        return compose(template_id, language, **values)
+    except KeyError as missing:
+        raise PayloadError(f"template {template_id!r} needs {missing}") from None
 
 
 def _with_event(

@@ -210,9 +210,9 @@ def teams() -> list[str]:
 @cache
 def routing() -> Any:
     """Teams' agents, skills, capacity and shifts (``policies/routing.json``, R4.1, R4.3)."""
-    from inquiry_desk.triage.routing import load_routing
-
     from pathlib import Path
+
+    from inquiry_desk.triage.routing import load_routing
 
     path = settings().routing_path
     return load_routing(Path(path)) if path else load_routing()
