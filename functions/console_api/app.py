@@ -41,6 +41,8 @@ class ActionRequest(BaseModel):
         "note",
     ]
     text: str | None = Field(default=None, max_length=20_000)
+    template: str | None = Field(default=None, max_length=100, description="reply from this template (R7.3)")
+    values: dict[str, str] | None = Field(default=None, description="the template's placeholders")
     result: str | None = Field(default=None, max_length=5_000)
     cause: str | None = Field(default=None, max_length=5_000, description="resolve: why it happened (R2.8)")
     solution: str | None = Field(default=None, max_length=5_000, description="resolve: what was done (R2.8)")

@@ -268,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desk_ops import report_cli
 
     report_cli.register(sub)
+    from desk_ops import triage_cli
+
+    triage_cli.register(sub)
     return parser
 
 

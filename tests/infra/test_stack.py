@@ -123,6 +123,8 @@ def test_layer_bundles_core_package_and_arm64_wheels(synthesized: Path) -> None:
     assert (root / "inquiry_desk" / "intake" / "service.py").exists()
     assert (root / "inquiry_desk" / "policies" / "reports.json").exists()
     assert (root / "inquiry_desk" / "policies" / "default.sla.json").exists()
+    assert (root / "inquiry_desk" / "triage" / "model.json").exists()  # the triage model ships as data
+    assert (root / "opencc_purepy" / "dicts" / "TSCharacters.txt").exists()
     assert any(p.name.endswith("aarch64-linux-gnu.so") for p in (root / "pydantic_core").iterdir())
 
 

@@ -46,6 +46,25 @@ def test_R1_2_new_message_opens_inquiry_with_record_fields(runner: Any, stack: A
     assert [m.body for m in timeline.messages] == ["我要退货 return please"]
 
 
+def test_R1_4_R4_1_classification_and_assignment_are_on_the_timeline(runner: Any, stack: Any, dynamodb: Any) -> None:
+    body, headers = signed_chat(_chat(text="充電寶充電時發燙冒煙了，嚇死我了"))
+    status, answer = _post(runner, body, headers)
+    assert status == 202
+    from inquiry_desk.runtime import composition
+
+    timeline = composition.repository().timeline(answer["inquiry_id"])
+    assert timeline is not None
+    inquiry = timeline.inquiry
+    assert (inquiry.category, inquiry.urgency.value, inquiry.team) == ("fault_report", "urgent", "tech_support")
+    classified = next(e for e in timeline.events if e.type.value == "classified")
+    assert float(classified.data["confidence"]) > 0.25 and "signal:safety" in classified.data["urgent_because"]
+    assigned = next(e for e in timeline.events if e.type.value == "assigned")
+    assert assigned.data["team"] == "tech_support"
+    # routed to a tech_support agent on shift, or left in the team queue with the reason (R4.3)
+    assert assigned.data["owner"] in {None, "liu.yang", "chen.jie"} and assigned.data["reason"]
+    assert inquiry.owner == assigned.data["owner"]
+
+
 def test_R1_2_redelivery_returns_same_inquiry_and_writes_nothing(runner: Any, stack: Any, dynamodb: Any) -> None:
     body, headers = signed_chat(_chat())
     status, first = _post(runner, body, headers)

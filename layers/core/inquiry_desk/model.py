@@ -112,6 +112,7 @@ class EventType(StrEnum):
     DEADLINE_BREACHED = "deadline_breached"
     ESCALATED = "escalated"
     PROGRESS_NOTIFIED = "progress_notified"
+    AUTO_ANSWERED = "auto_answered"  # R1.6: a templated automatic answer to the customer
     NOTE = "note"
     CUSTOMER_ERASED = "customer_erased"  # the tombstone: personal data removed on request
     # closing the loop (surveys/, corrections/, reviews)

@@ -92,7 +92,8 @@ def apply(
         if inquiry.status in (Status.NEW, Status.ACKNOWLEDGED):
             changes["status"] = Status.IN_PROGRESS
         changes["owner"] = inquiry.owner or actor
-        kinds.append((EventType.REPLIED, {"message_id": data.get("message_id")}))
+        lineage = {k: str(data[k]) for k in ("template_id", "template_version") if data.get(k)}  # R7
+        kinds.append((EventType.REPLIED, {"message_id": data.get("message_id"), **lineage}))
     elif action is Action.WAIT_ON_CUSTOMER:
         changes["status"] = Status.WAITING_ON_CUSTOMER
         kinds.append((EventType.WAITING_ON_CUSTOMER, {"reason": data.get("reason")}))
@@ -175,7 +176,12 @@ def apply(
             changes["category"] = str(data["category"])
         if data.get("team"):
             changes["team"] = str(data["team"])
-        kinds.append((EventType.CLASSIFIED, {k: str(v) for k, v in changes.items()}))
+        before = {"urgency": inquiry.urgency, "category": inquiry.category, "team": inquiry.team}
+        record: dict[str, Any] = {k: str(v) for k, v in changes.items()}
+        # R1.4: an agent's override records what it replaced (exported as training data)
+        record["from"] = {k: (str(before[k]) if before[k] is not None else None) for k in changes}
+        record["override"] = True
+        kinds.append((EventType.CLASSIFIED, record))
     elif action is Action.NOTE:
         kinds.append((EventType.NOTE, {"text": str(data.get("text", ""))}))
 

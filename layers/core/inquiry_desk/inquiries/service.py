@@ -51,10 +51,16 @@ class InquiryService:
             details = dict(data)
             message = None
             if action is Action.REPLY:
+                lineage = None
+                if details.get("template"):  # R7: a reply from a template records id and version
+                    composed = _compose(str(details.pop("template")), timeline.inquiry.language, details)
+                    details.setdefault("text", composed.text)
+                    lineage = composed.lineage
+                    details.update(lineage)
                 text = str(details.get("text") or "").strip()
                 if not text:
                     raise PayloadError("a reply needs text")
-                message = self._outbound(timeline.inquiry, text, at, actor, details.pop("content_ref", None))
+                message = self._outbound(timeline.inquiry, text, at, actor, details.pop("content_ref", None), lineage)
                 details["message_id"] = message.message_id
             if action is Action.RESOLVE:
                 details.update(self._promised(timeline.inquiry, at, details))
@@ -72,14 +78,20 @@ class InquiryService:
         event_type: EventType,
         data: dict[str, Any],
         content_ref: str | None = None,
+        lineage: dict[str, str] | None = None,
     ) -> Inquiry:
         """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
         the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
 
         def decide(timeline: Timeline) -> Change:
-            message = self._outbound(timeline.inquiry, text, at, actor, content_ref)
+            message = self._outbound(timeline.inquiry, text, at, actor, content_ref, lineage)
             return _with_event(
-                timeline.inquiry, at, actor, event_type, {**data, "message_id": message.message_id}, message=message
+                timeline.inquiry,
+                at,
+                actor,
+                event_type,
+                {**data, **(lineage or {}), "message_id": message.message_id},
+                message=message,
             )
 
         return self._change(inquiry_id, decide)
@@ -139,7 +151,18 @@ class InquiryService:
         return InquiryService._outbound(inquiry, text, at, actor, content_ref)
 
     @staticmethod
-    def _outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:
+    def _outbound(
+        inquiry: Inquiry,
+        text: str,
+        at: datetime,
+        actor: str,
+        content_ref: str | None = None,
+        lineage: dict[str, str] | None = None,
+    ) -> Message:
+        """A message to the customer; `content_ref` (or the template `lineage` it came from, as
+        `template:<id>@<version>`) is the lineage corrections follow (R6.2, R7)."""
+        if content_ref is None and lineage and lineage.get("template_id"):
+            content_ref = f"template:{lineage['template_id']}@{lineage.get('template_version', '')}"
         return Message(
             message_id=new_id(at, "M"),
             inquiry_id=inquiry.inquiry_id,
@@ -150,7 +173,20 @@ class InquiryService:
             author=actor,
             delivery_status="pending",  # the outbox: stored first, sent by the dispatcher
             content_ref=content_ref,  # lineage (R6.2): which template/article version said this
+            metadata=dict(lineage or {}),  # template id and version it came from (R7 lineage)
         )
+
+
+def _compose(template_id: str, language: str | None, details: dict[str, Any]) -> Any:
+    from inquiry_desk.answers.templates import compose, has
+
+    if not has(template_id):
+        raise PayloadError(f"no template {template_id!r}")
+    values = {k: str(v) for k, v in (details.pop("values", None) or {}).items()}
+    try:
+        return compose(template_id, language, **values)
+    except KeyError as missing:
+        raise PayloadError(f"template {template_id!r} needs {missing}") from None
 
 
 def _with_event(

@@ -28,6 +28,7 @@ from inquiry_desk.model import (
     Status,
 )
 from inquiry_desk.ports import DuplicateMessage, IdentityTaken, InquiryRepository, NewInquiry, StaleInquiry
+from inquiry_desk.triage.routing import Assignment
 from inquiry_desk.triage.rules import Triage
 
 if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
@@ -76,7 +77,9 @@ class IntakeService:
         identities: Callable[[InboundMessage], list[Identity]] | None = None,
         sender_clock_tolerance: timedelta | None = None,
         verdict: Callable[[Inquiry, str, datetime, str], lifecycle.Transition | None] | None = None,
+        route: Callable[[str, tuple[str, ...], str | None, datetime], Assignment] | None = None,
     ) -> None:
+        self._route = route
         self._repo = repository
         self._planner = planner
         self._detect_language = detect_language
@@ -242,6 +245,11 @@ class IntakeService:
         tier = known.tier if known is not None else CustomerTier.NORMAL
         text = " ".join(filter(None, [message.subject, message.text]))
         classification = self._triage.classify(text, tier=tier.value)  # R1.4, R1.5
+        assignment = (  # R4.1, R4.3: a person of the team on shift, within capacity
+            self._route(classification.team, classification.tags, message.language, message.received_at)
+            if self._route is not None
+            else Assignment(None, {})
+        )
         inquiry = Inquiry(
             inquiry_id=inquiry_id,
             customer_id=customer_id,
@@ -258,6 +266,7 @@ class IntakeService:
             category=classification.category,
             tags=list(classification.tags),
             team=classification.team,
+            owner=assignment.owner,
             language=message.language,
             policy_version=self._policy_version,
             updated_at=message.received_at,
@@ -285,7 +294,7 @@ class IntakeService:
                 seq=3,
                 type=EventType.ASSIGNED,
                 at=message.received_at,
-                data={"team": classification.team, "owner": None},
+                data={"team": classification.team, "owner": assignment.owner, **assignment.why},
             ),
         ]
         if (note := self._clock_note(message, inquiry_id, 4)) is not None:

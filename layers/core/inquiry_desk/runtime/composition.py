@@ -27,6 +27,7 @@ from inquiry_desk.runtime.settings import (
     PolicySettings,
     TableSettings,
     TimerSettings,
+    TriageSettings,
     load,
 )
 from inquiry_desk.triage.rules import CategoryRule, Triage
@@ -153,6 +154,7 @@ def intake_service() -> IntakeService:
         identities=_strong_identities,
         sender_clock_tolerance=p.arrival.sender_clock_tolerance.to_timedelta(),
         verdict=_keyword_verdict,
+        route=route,
     )
 
 
@@ -213,7 +215,10 @@ def _idempotent_receive() -> Callable[..., IntakeResult]:
     )
 
     def receive(message: InboundMessage) -> IntakeResult:
-        return intake_service().receive(message)
+        result = intake_service().receive(message)
+        if result.created and load(TriageSettings).auto_answers:
+            answer_automatically(result.inquiry_id)  # inside the idempotent call: never twice
+        return result
 
     wrapped = idempotent_function(
         data_keyword_argument="message",
@@ -481,3 +486,66 @@ def unresolved_status(inquiry_id: str) -> tuple[str, str | None]:
     waits = [e for e in timeline.events if e.type == "waiting_on_customer" and e.data.get("reason")]
     reason = str(waits[-1].data["reason"]) if waits and timeline.inquiry.status.value == "waiting_on_customer" else None
     return timeline.inquiry.status.value, reason
+
+
+@cache
+def routing() -> Any:
+    """Teams' agents, skills, capacity and shifts (``policies/routing.json``, R4.1, R4.3)."""
+    from pathlib import Path
+
+    from inquiry_desk.triage.routing import load_routing
+
+    path = load(TriageSettings).routing_path
+    return load_routing(Path(path)) if path else load_routing()
+
+
+def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> Any:
+    """The agent of ``team`` for a new inquiry: on shift, within capacity, balanced (R4.1, R4.3)."""
+    from inquiry_desk.triage.routing import OpenWork, assign
+
+    p = policy()
+
+    def on_shift(calendar_id: str, instant: Any) -> bool:
+        return calendar_id in p.calendars and bool(p.calendar(calendar_id).is_open(instant))
+
+    queue = [OpenWork(i.owner, i.received_at) for i in repository().team_queue(team, limit=500)]
+    r = routing()
+    return assign(r, team, r.skills_for(tags, language), at, on_shift, queue)
+
+
+def answer_automatically(inquiry_id: str) -> None:
+    """The automatic answers to a new inquiry (R1.6, R7.3): greeting, received or out-of-hours
+    notice (with the team calendar's next opening), FAQ; each through the outbox with its lineage."""
+    from inquiry_desk.answers.automatic import automatic_answers
+    from inquiry_desk.model import EventType
+
+    timeline = repository().timeline(inquiry_id)
+    if timeline is None:
+        return
+    inquiry = timeline.inquiry
+    classified = next((e for e in timeline.events if e.type == EventType.CLASSIFIED), None)
+    confidence = float(classified.data.get("confidence") or 0) if classified is not None else 0.0
+    p = policy()
+    calendar_id = p.defaults.calendar
+    calendar = p.calendar(calendar_id)
+    answers = automatic_answers(
+        inquiry.channel.value,
+        inquiry.language,
+        inquiry.category,
+        confidence,
+        inquiry.received_at,
+        calendar.is_open,
+        lambda at: calendar.add_business_time(at, timedelta(0)),
+        p.calendars[calendar_id].timezone,
+    )
+    service = inquiry_service()
+    for answer in answers:
+        service.notify_customer(
+            inquiry_id,
+            answer.text,
+            inquiry.received_at,
+            "bot",
+            EventType.AUTO_ANSWERED,
+            {"language": answer.language},
+            lineage=answer.lineage,
+        )

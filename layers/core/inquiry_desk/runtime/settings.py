@@ -37,6 +37,8 @@ class Env(StrEnum):
     ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
     USER_POOL_ID = "USER_POOL_ID"
     CONSOLE_ORIGIN = "CONSOLE_ORIGIN"
+    ROUTING_PATH = "ROUTING_PATH"
+    AUTO_ANSWERS = "AUTO_ANSWERS"
     CLOSING_LOOP_POLICY_PATH = "CLOSING_LOOP_POLICY_PATH"
     SURVEY_FUNCTION_ARN = "SURVEY_FUNCTION_ARN"
     SURVEY_BASE_URL = "DESK_SURVEY_BASE_URL"
@@ -68,6 +70,14 @@ class TableSettings(_Piece):
 
 class PolicySettings(_Piece):
     sla_policy_path: str | None = Field(default=None, alias=Env.SLA_POLICY_PATH)
+
+
+class TriageSettings(_Piece):
+    """Routing to agents (teams, skills, capacity, shifts: policies/routing.json unless another
+    file is named) and whether automatic answers go out (R1.6)."""
+
+    routing_path: str | None = Field(default=None, alias=Env.ROUTING_PATH)
+    auto_answers: bool = Field(default=False, alias=Env.AUTO_ANSWERS)
 
 
 class ChannelSettings(_Piece):
@@ -136,7 +146,7 @@ class ClosingLoopSettings(_Piece):
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
-class IntakeSettings(TableSettings, PolicySettings, ChannelSettings, IdempotencySettings):
+class IntakeSettings(TableSettings, PolicySettings, ChannelSettings, IdempotencySettings, TriageSettings):
     """functions/intake (webhooks) and functions/intake_sms (two-way SMS)."""
 
 
@@ -154,6 +164,7 @@ class ConsoleSettings(
     ArchiveSettings,
     ClosingLoopSettings,
     CorsSettings,
+    TriageSettings,
 ):
     """functions/console_api (agents record phone calls and visits through intake; the agent
     directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ class LinearModel:
 
     classes: tuple[str, ...]
     bias: tuple[float, ...]
-    weights: Mapping[str, tuple[float, ...]]
+    weights: Mapping[str, Sequence[float]]
 
     def probabilities(self, x: Mapping[str, float]) -> dict[str, float]:
         scores = list(self.bias)
@@ -38,11 +38,8 @@ class LinearModel:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
-        return cls(
-            classes=tuple(data["classes"]),
-            bias=tuple(float(b) for b in data["bias"]),
-            weights={f: tuple(float(w) for w in row) for f, row in data["weights"].items()},
-        )
+        # rows stay the lists json made (numbers already floats): no copy on a cold start
+        return cls(classes=tuple(data["classes"]), bias=tuple(data["bias"]), weights=data["weights"])
 
     def to_json(self) -> dict[str, Any]:
         return {"classes": list(self.classes), "bias": list(self.bias), "weights": dict(self.weights)}

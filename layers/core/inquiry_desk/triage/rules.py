@@ -61,7 +61,7 @@ class Classification:
             "urgency": self.urgency.value,
             "team": self.team,
             "matched": list(self.matched),
-            "confidence": round(self.confidence, 3),
+            "confidence": f"{self.confidence:.3f}",  # text: DynamoDB items take no floats
             "candidate": self.candidate,
             "urgent_because": list(self.urgent_because),
             "model_version": self.model_version,
