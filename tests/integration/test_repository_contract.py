@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -220,9 +219,9 @@ def test_append_saves_the_advanced_inquiry_with_its_events_and_message(repo: Any
     timeline = repo.timeline(new.inquiry.inquiry_id)
     assert timeline.inquiry == advanced
     assert [e.seq for e in timeline.events] == [1, 2, 3]
-    # numbers come back in DynamoDB's type (Decimal, equal to the int), nested None stays
+    # numbers come back as the ints they were (DynamoDB returns Decimal), nested None stays
     assert timeline.events[-1].data == {"attempts": 1, "nested": {"none": None}}
-    assert isinstance(timeline.events[-1].data["attempts"], Decimal)
+    assert type(timeline.events[-1].data["attempts"]) is int
     assert timeline.messages == [new.message, reply]  # by time
 
 
