@@ -70,10 +70,14 @@ class _Sink:
 
 @pytest.fixture
 def chat_sink(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Sink]:
+    from inquiry_desk.runtime import settings
+
     with _Sink() as sink:
         monkeypatch.setenv("DESK_CHAT_CALLBACK_URL", f"{sink.url}/_sink/chat/callback")
         monkeypatch.setenv("DESK_SEND_TIMEOUT_SECONDS", "5")
+        settings.reset()  # settings are parsed once per process: this sink's address must be seen
         yield sink
+    settings.reset()
 
 
 def _post_chat(runner: Any, text: str) -> tuple[str, str]:
