@@ -72,11 +72,14 @@ class _Sink:
 
 @pytest.fixture
 def chat_sink(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Sink]:
+    from inquiry_desk.runtime import settings
+
     with _Sink() as sink:
         monkeypatch.setenv("DESK_CHAT_CALLBACK_URL", f"{sink.url}/_sink/chat/callback")
         monkeypatch.setenv("DESK_SEND_TIMEOUT_SECONDS", "5")
         settings.reset()  # as a redeployed function: the new environment is read at its cold start
         yield sink
+    settings.reset()
 
 
 def _post_chat(runner: Any, text: str) -> tuple[str, str]:

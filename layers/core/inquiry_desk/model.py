@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _system_now() -> datetime:
@@ -219,8 +220,183 @@ class Message(BaseModel):
     content_ref: str | None = None
 
 
+# --- what each timeline event carries ---------------------------------------------------------------
+class EventData(BaseModel):
+    """The data of a timeline event. Each event type has its schema below: the fields it is known
+    to carry, typed (so an episode is an int whether it was written by a service, read back from
+    DynamoDB as Decimal('1') or typed on the CLI as "1"). Every field is optional and anything else
+    is kept as given, so records written before a field existed, and capabilities that add their
+    own details, still load."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class MessageRef(EventData):
+    """replied, customer_replied: the message that did it."""
+
+    message_id: str | None = None
+
+
+class ReceivedData(EventData):
+    channel: str | None = None
+    message_id: str | None = None
+
+
+class MessageAddedData(EventData):
+    message_id: str | None = None
+    channel: str | None = None
+    joined_by: str | None = None  # "join_window" | "thread"
+
+
+class ClassifiedData(EventData):
+    """classified: triage's choice and why (the matched keywords, identities linked, R1.3), or an
+    agent's reclassification (only what changed)."""
+
+    category: str | None = None
+    urgency: str | None = None
+    team: str | None = None
+    matched: list[str] | None = None
+    linked_identities: list[str] | None = None
+    linked_because: str | None = None
+    possible_same_customer_as: list[str] | None = None
+
+
+class AssignedData(EventData):
+    team: str | None = None
+    owner: str | None = None
+
+
+class StatusChangedData(EventData):
+    status: str | None = None
+
+
+class ReasonData(EventData):
+    """waiting_on_customer: why."""
+
+    reason: str | None = None
+
+
+class ResolvedData(EventData):
+    result: str | None = None
+
+
+class ClosedData(EventData):
+    satisfaction: int | None = None  # 1-5, checked where the customer's answer comes in
+
+
+class ReopenedData(EventData):
+    reason: str | None = None
+    episode: int | None = None
+
+
+class DeadlineMark(EventData):
+    """deadline_warned, deadline_breached, progress_notified, escalated: which deadline (kind and
+    episode), when it was due, the ladder it started and the step that acted."""
+
+    kind: str | None = None
+    episode: int | None = None
+    due: str | None = None
+    ladder: str | None = None
+    action: str | None = None
+    step: int | None = None
+    owner: str | None = None
+    message_id: str | None = None
+
+
+class NoteData(EventData):
+    """note: an agent's text, a delivery result of the outbox (R5.1), or an identity unlinked (R1.3)."""
+
+    text: str | None = None
+    delivery: str | None = None  # "sent" | "failed"
+    message_id: str | None = None
+    attempts: int | None = None
+    channel: str | None = None
+    to: str | None = None
+    fallback_from: str | None = None
+    why: str | None = None
+    provider_message_id: str | None = None
+    reason: str | None = None
+    unlinked: str | None = None
+    identity: str | None = None
+    from_customer: str | None = None
+    to_customer: str | None = None
+
+
+class SurveyData(EventData):
+    """survey_sent / survey_reminded / survey_answered (R5.3, R6.3): the episode surveyed and, once
+    answered, the 1-5 score and whether the customer says something they were told was wrong."""
+
+    episode: int | None = None
+    score: int | None = None
+    comment: str | None = None
+    wrong_information: bool | None = None
+
+
+class VerdictData(EventData):
+    """confirmed (R5.2, R5.4): the customer's verdict on the resolution and how it came."""
+
+    happy: bool | None = None
+    via: str | None = None
+    reason: str | None = None
+    episode: int | None = None
+
+
+class LineageData(EventData):
+    """auto_answered / correction_sent / correction_candidate: which content said it (R6.2, R7)."""
+
+    template_id: str | None = None
+    template_version: int | None = None
+    content_ref: str | None = None
+    message_id: str | None = None
+    correction_id: str | None = None
+
+
+EVENT_DATA: dict[EventType, type[EventData]] = {
+    EventType.RECEIVED: ReceivedData,
+    EventType.MESSAGE_ADDED: MessageAddedData,
+    EventType.CLASSIFIED: ClassifiedData,
+    EventType.ASSIGNED: AssignedData,
+    EventType.ACKNOWLEDGED: EventData,
+    EventType.REPLIED: MessageRef,
+    EventType.STATUS_CHANGED: StatusChangedData,
+    EventType.WAITING_ON_CUSTOMER: ReasonData,
+    EventType.CUSTOMER_REPLIED: MessageRef,
+    EventType.RESOLVED: ResolvedData,
+    EventType.CLOSED: ClosedData,
+    EventType.REOPENED: ReopenedData,
+    EventType.DEADLINE_SET: DeadlineMark,
+    EventType.DEADLINE_WARNED: DeadlineMark,
+    EventType.DEADLINE_BREACHED: DeadlineMark,
+    EventType.ESCALATED: DeadlineMark,
+    EventType.PROGRESS_NOTIFIED: DeadlineMark,
+    EventType.NOTE: NoteData,
+    EventType.CUSTOMER_ERASED: ReasonData,
+    EventType.AUTO_ANSWERED: LineageData,
+    EventType.SURVEY_SENT: SurveyData,
+    EventType.SURVEY_REMINDED: SurveyData,
+    EventType.SURVEY_ANSWERED: SurveyData,
+    EventType.CONFIRMED: VerdictData,
+    EventType.CORRECTION_CANDIDATE: LineageData,
+    EventType.CORRECTION_SENT: LineageData,
+    EventType.REVIEW_SAMPLED: EventData,
+    EventType.REVIEWED: EventData,
+}
+
+
+def _plain_numbers(value: Any) -> Any:
+    """Whole Decimals (how DynamoDB returns every number) as ints, at any depth."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(v) for v in value]
+    return value
+
+
 class InquiryEvent(BaseModel):
-    """One entry of an inquiry's append-only timeline."""
+    """One entry of an inquiry's append-only timeline. `data` is checked against its type's schema
+    (`EVENT_DATA`) and kept as a plain dict of what was given; `details` is the typed view."""
 
     inquiry_id: str
     seq: int = Field(ge=1)
@@ -228,6 +404,17 @@ class InquiryEvent(BaseModel):
     at: datetime
     actor: str = "system"
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _typed_data(self) -> InquiryEvent:
+        schema = EVENT_DATA.get(self.type, EventData)
+        self.data = schema.model_validate(_plain_numbers(self.data)).model_dump(exclude_unset=True)
+        return self
+
+    @property
+    def details(self) -> EventData:
+        """The data as its event type's schema (e.g. DeadlineMark for deadline_breached)."""
+        return EVENT_DATA.get(self.type, EventData).model_validate(self.data)
 
 
 class Inquiry(BaseModel):

@@ -1,0 +1,60 @@
+"""The timers contract: the same assertions on the in-memory fake (tests/fakes) and on the
+EventBridge Scheduler adapter in moto (one schedule per timer name, an inquiry's schedules made
+exactly what the enforcer asks for)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from inquiry_desk.adapters.scheduler import SchedulerTimers
+from inquiry_desk.deadlines.decisions import Timer
+
+from infra import names
+from tests.fakes import FakeTimers
+
+AT = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=30)
+
+
+@pytest.fixture(params=["fake", "scheduler"])
+def timers(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if request.param == "fake":
+        yield FakeTimers()
+        return
+    stack = request.getfixturevalue("stack")
+    yield SchedulerTimers(
+        boto3.client("scheduler", region_name="us-east-1"),
+        stack.outputs[names.OUT_SCHEDULE_GROUP],
+        "arn:aws:lambda:us-east-1:123456789012:function:sla-timer",
+        "arn:aws:iam::123456789012:role/scheduler",
+    )
+
+
+def _timers(inquiry_id: str, *kinds: str, at: datetime = AT) -> list[Timer]:
+    return [
+        Timer(f"{inquiry_id}-{k}-e1-due", at, {"timer": {"inquiry_id": inquiry_id, "kind": k, "episode": 1}})
+        for k in kinds
+    ]
+
+
+def test_R2_sync_creates_moves_and_deletes_an_inquirys_schedules(timers: Any) -> None:
+    inquiry_id = f"Q{uuid.uuid4().hex[:10].upper()}"
+    other = f"Q{uuid.uuid4().hex[:10].upper()}"
+    assert timers.sync(other, _timers(other, "resolve")) == {"created": 1, "moved": 0, "deleted": 0}
+    assert timers.sync(inquiry_id, _timers(inquiry_id, "acknowledge", "resolve")) == {
+        "created": 2,
+        "moved": 0,
+        "deleted": 0,
+    }
+    later = AT + timedelta(hours=1)
+    assert timers.sync(inquiry_id, _timers(inquiry_id, "resolve", "first_reply", at=later)) == {
+        "created": 1,
+        "moved": 1,
+        "deleted": 1,
+    }
+    assert timers.sync(inquiry_id, []) == {"created": 0, "moved": 0, "deleted": 2}
+    assert timers.sync(other, _timers(other, "resolve")) == {"created": 0, "moved": 1, "deleted": 0}  # untouched
