@@ -112,6 +112,8 @@ def _seed(system: Any, count: int) -> None:
                 patches.put_restored(tables[change["t"]], change["p"])
         system.state.journal.append({"k": "items", "c": changes})
     system.state.sync()
+    for table in tables.values():
+        patches.build_indexes(table)  # as a restart does after restoring
 
 
 def _restart_seconds(data_dir: Path, kill: bool) -> float:

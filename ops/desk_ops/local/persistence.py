@@ -237,6 +237,9 @@ class DurableState:
         for path in (self.snapshot_path, self.journal.path):
             for entry in read_entries(path):
                 self._apply(entry)
+        if "query" in patches._installed:
+            for table in self._tables().values():
+                patches.build_indexes(table)
 
     def _tables(self) -> dict[str, Any]:
         from moto.dynamodb.models import dynamodb_backends
