@@ -230,7 +230,8 @@ class LocalSystem:
         started = time.monotonic()
         loaded = self._restore_saved_tables()
         self.state.restore()
-        self._compact()
+        if loaded or self.state.journal.size() > 16 * 1024 * 1024:
+            self._compact()  # a long journal (a crash after a busy session): one snapshot again
         for source in loaded:
             source.rename(source.with_suffix(".json.loaded"))
         self.restored_in = self.phases["restore"] = time.monotonic() - started
