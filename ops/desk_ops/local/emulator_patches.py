@@ -220,7 +220,7 @@ def patch_dynamodb() -> None:
             _committed(txn.changed)
             return result
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
 
     def add(shard: Any, old: Any, new: Any) -> None:
         txn: _Transaction | None = getattr(_tls, "txn", None)
@@ -230,7 +230,7 @@ def patch_dynamodb() -> None:
             return
         _emit(shard, old, new)
 
-    StreamShard.add = add  # type: ignore[method-assign]
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
     _installed.add("dynamodb")
 
 
@@ -421,7 +421,7 @@ def patch_query() -> None:
         candidates = getattr(_tls, "candidates", None)
         if candidates is not None and candidates[0] is table:
             return list(candidates[1])
-        return original_all(table)  # type: ignore[no-any-return]
+        return original_all(table)
 
     def query(table: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(table, *args, **kwargs)
@@ -442,8 +442,8 @@ def patch_query() -> None:
         finally:
             _tls.candidates = None
 
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign,assignment]
+    Table.all_items = all_items  # type: ignore[method-assign,assignment]
     _installed.add("query")
 
 
@@ -459,9 +459,9 @@ def forget_created_models() -> None:
     from moto.core.model_instances import reset_model_data
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        return super(BaseModel, cls).__new__(cls)  # what moto does, without keeping it
+        return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]  # what moto does, not keeping it
 
-    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign,assignment]
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign]
     reset_model_data()
     _installed.add("models")
 

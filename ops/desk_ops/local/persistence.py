@@ -143,7 +143,7 @@ class DurableState:
         def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             kind = state._journaled(environ) if state.recording else None
             if kind is None:
-                return app(environ, start_response)  # type: ignore[no-any-return]
+                return app(environ, start_response)
             from werkzeug.wsgi import get_input_stream
 
             body = get_input_stream(environ).read()
@@ -244,7 +244,7 @@ class DurableState:
     def _tables(self) -> dict[str, Any]:
         from moto.dynamodb.models import dynamodb_backends
 
-        return dynamodb_backends[self.account][self.region].tables  # type: ignore[no-any-return]
+        return dynamodb_backends[self.account][self.region].tables
 
     def _apply(self, entry: dict[str, Any]) -> None:
         kind = entry.get("k")
@@ -265,9 +265,9 @@ class DurableState:
         elif kind == "s3":
             from moto.s3.models import s3_backends
 
-            backend = s3_backends[self.account]["aws"]
-            if entry["bucket"] in backend.buckets:
-                backend.put_object(entry["bucket"], entry["key"], base64.b64decode(entry["body"]))
+            s3 = s3_backends[self.account]["aws"]
+            if entry["bucket"] in s3.buckets:
+                s3.put_object(entry["bucket"], entry["key"], base64.b64decode(entry["body"]))
         elif kind == "schedule":
             from moto.scheduler.models import scheduler_backends
 
