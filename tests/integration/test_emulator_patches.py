@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +23,10 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 @pytest.fixture
 def db(aws_env: None) -> Iterator[Any]:
     patches.apply_all()
-    with mock_aws():
+    with mock_aws():  # inside the integration session's emulator when it runs: a table of its own
         client = boto3.client("dynamodb", region_name=REGION)
+        with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+            client.delete_table(TableName="t")
         client.create_table(
             TableName="t",
             KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
@@ -42,6 +45,8 @@ def db(aws_env: None) -> Iterator[Any]:
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )
         yield client
+        _table().items = defaultdict(dict, _table().items)  # a plain table again (tests swap in _NoScan)
+        client.delete_table(TableName="t")
 
 
 def _table() -> Table:
@@ -227,8 +232,7 @@ def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_pa
     # a crash while appending leaves a torn last line: that transaction never committed
     with (tmp_path / "state" / "journal.jsonl").open("ab") as journal:
         journal.write(b'{"k":"items","c":[{"t":"t","p":{"PK":{"S":"TORN"')
-    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
-        table.items.clear()
+    _table().items.clear()
     restored = DurableState(tmp_path, ACCOUNT, REGION)
     restored.restore()
     after = sorted(str(i) for i in db.scan(TableName="t")["Items"])
@@ -236,8 +240,7 @@ def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_pa
     assert _table().stream_shard.items == []  # restoring makes no stream records
     restored.compact([], "none")
     assert (tmp_path / "state" / "journal.jsonl").stat().st_size == 0
-    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
-        table.items.clear()
+    _table().items.clear()
     DurableState(tmp_path, ACCOUNT, REGION).restore()
     assert sorted(str(i) for i in db.scan(TableName="t")["Items"]) == before
     restored.close()

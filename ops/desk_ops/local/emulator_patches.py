@@ -14,6 +14,7 @@ import importlib.metadata
 import inspect
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -138,13 +139,24 @@ def table_writes() -> Iterator[None]:
 
 def put_restored(table: Any, attrs: dict[str, Any]) -> None:
     """Place an item as it was (restore from the journal): no condition, no stream record."""
-    from moto.dynamodb.models.dynamo_type import Item
-
     key = _key_of(table, attrs)
     if key is None:
         return
-    _place(table, key, Item(key[0], key[1], attrs))
+    _place(table, key, _restored_item(key, attrs))
     _reindex(table, key)
+
+
+def _restored_item(key: ItemKey, attrs: dict[str, Any]) -> Any:
+    """An Item as moto would build it, without its per-attribute size check (quadratic in the
+    attributes; these items passed it when they were written) and with shared attribute names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    item = Item.__new__(Item)
+    item.hash_key, item.range_key = key
+    values = LimitedSizeDict()
+    dict.update(values, {sys.intern(name): DynamoType(value) for name, value in attrs.items()})
+    item.attrs = values
+    return item
 
 
 def delete_restored(table: Any, attrs: dict[str, Any]) -> None:
