@@ -87,7 +87,7 @@ def _seed(system: Any, count: int) -> None:
 
     captured: list[dict[str, Any]] = []
 
-    def capture(changes: list[Any]) -> None:
+    def capture(changes: list[Any], *_records: Any) -> None:
         for table, key in changes:
             item = patches._get(table, key)
             if item is not None:

@@ -244,3 +244,49 @@ def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_pa
     DurableState(tmp_path, ACCOUNT, REGION).restore()
     assert sorted(str(i) for i in db.scan(TableName="t")["Items"]) == before
     restored.close()
+
+
+def test_stream_records_no_consumer_received_are_delivered_after_a_crash_R1_2(
+    db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write acknowledged but killed before its stream consumer ran (deadline planning, the
+    outbox) is handed to the consumer after the restart; a delivered one never again."""
+    delivered: list[tuple[str, str]] = []
+    crashed = [True]
+
+    def deliver(shard: Any) -> None:
+        batch = list(shard.items)
+        if crashed[0]:
+            return  # the process dies before the consumer gets these
+        delivered.extend((r.record["eventName"], r.record["dynamodb"]["Keys"]["SK"]["S"]) for r in batch)
+        del shard.items[: len(batch)]
+        patches._delivered(batch)
+
+    monkeypatch.setattr(patches, "_deliver_now", deliver)
+    monkeypatch.setattr(patches, "_streams", None)
+    monkeypatch.setattr(_table(), "lambda_event_source_mappings", {"arn:aws:lambda:us-east-1:1:function:f": None})
+    state = DurableState(tmp_path, ACCOUNT, REGION)
+    state.start_recording()
+    crashed[0] = False
+    db.put_item(TableName="t", Item=_item("D", "1"))  # received before the crash
+    crashed[0] = True
+    db.put_item(TableName="t", Item=_item("D", "2"))
+    db.transact_write_items(TransactItems=[{"Delete": {"TableName": "t", "Key": {"PK": {"S": "D"}, "SK": {"S": "1"}}}}])
+    state.sync()
+    state.close()
+    assert delivered == [("INSERT", "1")]
+
+    _table().stream_shard.items.clear()
+    restarted = DurableState(tmp_path, ACCOUNT, REGION)
+    restarted.restore()
+    restarted.start_recording()
+    crashed[0] = False
+    assert restarted.redeliver() == 2
+    assert delivered == [("INSERT", "1"), ("INSERT", "2"), ("REMOVE", "1")]
+    assert restarted.pending == {}
+    restarted.sync()
+    restarted.close()
+    again = DurableState(tmp_path, ACCOUNT, REGION)
+    again.restore()
+    assert again.pending == {}  # acknowledged by the consumer: never delivered a third time
+    again.close()

@@ -45,7 +45,9 @@ def check_version(installed: str | None = None) -> None:
 # --- DynamoDB: one writer at a time, transactions without table copies, change listeners --------
 _WRITES = threading.RLock()
 _tls = threading.local()
-_change_listeners: list[Callable[[list[Change]], None]] = []
+Record = tuple[Any, Any, Any]  # (moto StreamShard, old Item | None, new Item | None)
+_change_listeners: list[Callable[[list[Change], list[Record]], Any]] = []
+_delivered_listeners: list[Callable[[set[Any]], None]] = []
 _installed: set[str] = set()
 
 
@@ -112,22 +114,47 @@ def _key_of(table: Any, attrs: Any) -> ItemKey | None:
     return hash_value, range_value
 
 
-def on_table_change(listener: Callable[[list[Change]], None]) -> None:
-    """Called, under the write lock, with every committed change (the journal, the indexes)."""
+def on_table_change(listener: Callable[[list[Change], list[Record]], Any]) -> None:
+    """Called, under the write lock, with every committed change and the stream records it makes
+    (the journal, the indexes). What a listener returns tags those records (the journal's entry
+    number), handed back to `on_records_delivered` listeners once a consumer received them."""
     if listener not in _change_listeners:
         _change_listeners.append(listener)
 
 
-def remove_change_listener(listener: Callable[[list[Change]], None]) -> None:
+def remove_change_listener(listener: Callable[..., Any]) -> None:
     if listener in _change_listeners:
         _change_listeners.remove(listener)
+    if listener in _delivered_listeners:
+        _delivered_listeners.remove(listener)
 
 
-def _committed(changes: list[Change]) -> None:
+def on_records_delivered(listener: Callable[[set[Any]], None]) -> None:
+    if listener not in _delivered_listeners:
+        _delivered_listeners.append(listener)
+
+
+def _committed(changes: list[Change], records: list[Record] = ()) -> None:  # type: ignore[assignment]
     for table, key in changes:
         _reindex(table, key)
+    tag = None
     for listener in list(_change_listeners):
-        listener(changes)
+        tag = listener(changes, list(records)) or tag
+    for shard, old, new in records:
+        _emit(shard, old, new, tag)
+
+
+def _delivered(batch: list[Any]) -> None:
+    tags = {getattr(record, "_desk_tag", None) for record in batch} - {None}
+    if tags:
+        for listener in list(_delivered_listeners):
+            listener(tags)
+
+
+def emit_restored(shard: Any, old: Any, new: Any, tag: Any) -> None:
+    """A stream record the journal says no consumer received before the process stopped."""
+    with _WRITES:
+        _emit(shard, old, new, tag)
 
 
 @contextmanager
@@ -199,14 +226,19 @@ def patch_dynamodb() -> None:
                 raw = kwargs.get(key_param, args[at] if len(args) > at else None)
                 key = _key_of(table, raw) if isinstance(raw, dict) else None
                 txn: _Transaction | None = getattr(_tls, "txn", None)
-                if txn is not None and key is not None:
-                    txn.remember(table, key)
-                result = original(backend, table_name, *args, **kwargs)
-                if key is not None:
-                    if txn is not None:
+                if txn is not None:
+                    if key is not None:
+                        txn.remember(table, key)
+                    result = original(backend, table_name, *args, **kwargs)
+                    if key is not None:
                         txn.changed.append((table, key))
-                    else:
-                        _committed([(table, key)])
+                    return result
+                _tls.records = records = []  # emitted once the change is journaled
+                try:
+                    result = original(backend, table_name, *args, **kwargs)
+                finally:
+                    _tls.records = None
+                _committed([(table, key)] if key is not None else [], records)
                 return result
 
         return method
@@ -227,9 +259,7 @@ def patch_dynamodb() -> None:
                 raise
             finally:
                 _tls.txn = None
-            for shard, old, new in txn.records:
-                _emit(shard, old, new)
-            _committed(txn.changed)
+            _committed(txn.changed, txn.records)
             return result
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
@@ -240,6 +270,10 @@ def patch_dynamodb() -> None:
             # the images as they are now (a later write in the transaction cannot change them)
             txn.records.append((shard, real_copy.deepcopy(old), real_copy.deepcopy(new)))
             return
+        records: list[Record] | None = getattr(_tls, "records", None)
+        if records is not None:
+            records.append((shard, old, new))
+            return
         _emit(shard, old, new)
 
     StreamShard.add = add  # type: ignore[method-assign,assignment]
@@ -247,7 +281,7 @@ def patch_dynamodb() -> None:
 
 
 # --- DynamoDB streams ---------------------------------------------------------------------------
-def _emit(shard: Any, old: Any, new: Any) -> None:
+def _emit(shard: Any, old: Any, new: Any, tag: Any = None) -> None:
     """moto keeps every stream record forever (and hands them to consumers inside the write). Here a
     record exists only while a consumer still has to receive it: a table whose stream nobody reads
     keeps none, and delivered records are dropped (AWS trims after 24 h; nobody reads them later)."""
@@ -259,7 +293,9 @@ def _emit(shard: Any, old: Any, new: Any) -> None:
     event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
     seq = getattr(shard, "_desk_next_seq", shard.starting_sequence_number)
     shard._desk_next_seq = seq + 1
-    shard.items.append(StreamRecord(shard.table, kind, event, old, new, seq))
+    record = StreamRecord(shard.table, kind, event, old, new, seq)
+    record._desk_tag = tag
+    shard.items.append(record)
     if _streams is not None:
         _streams.add(shard)
     else:
@@ -273,6 +309,7 @@ def _deliver_now(shard: Any) -> None:
     for arn, esm in list(shard.table.lambda_event_source_mappings.items()):
         get_backend(shard.account_id, arn.split(":")[3]).send_dynamodb_items(arn, batch, esm.event_source_arn)
     del shard.items[: len(batch)]
+    _delivered(batch)
 
 
 class _StreamPump:
@@ -310,10 +347,12 @@ class _StreamPump:
                     if not failed:
                         with _WRITES:
                             del shard.items[: len(batch)]
+                            _delivered(batch)
                         break
                 else:
-                    with _WRITES:
-                        shard.items.clear()  # after the retries: dropped (AWS would send it to the DLQ)
+                    with _WRITES:  # after the retries: dropped (AWS would send it to the DLQ)
+                        del shard.items[: len(batch)]
+                        _delivered(batch)
             finally:
                 self.queue.task_done()
                 if self.queue.unfinished_tasks == 0:
@@ -321,7 +360,8 @@ class _StreamPump:
 
     def add(self, shard: Any) -> None:
         if self.paused:
-            shard.items.clear()  # a consumer that is switched off never sees these records
+            _delivered(list(shard.items))  # a consumer that is switched off never sees these records
+            shard.items.clear()
             return
         self.idle.clear()
         self.queue.put(shard)

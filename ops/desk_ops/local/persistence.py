@@ -110,6 +110,8 @@ class DurableState:
         self.user_pool = ""
         self.replayed = {"items": 0, "requests": 0}
         self._cognito: list[dict[str, Any]] = []  # kept verbatim in every snapshot
+        self._next = 1  # number of the next item entry (stream records are tagged with it)
+        self.pending: dict[int, list[dict[str, Any]]] = {}  # stream records no consumer has received
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         self._app: Any = None
@@ -118,9 +120,9 @@ class DurableState:
         self.compact_over = 256 * 1024 * 1024  # journal bytes that trigger a compaction while running
 
     # --- recording ------------------------------------------------------------------------
-    def _on_change(self, changes: list[patches.Change]) -> None:
+    def _on_change(self, changes: list[patches.Change], records: list[patches.Record]) -> int | None:
         if not self.recording:
-            return
+            return None
         out: list[dict[str, Any]] = []
         for table, key in changes:
             item = patches._get(table, key)
@@ -131,8 +133,46 @@ class DurableState:
                 out.append({"t": table.name, "d": attrs})
             else:
                 out.append({"t": table.name, "p": item.to_json()["Attributes"]})
-        if out:
-            self.journal.append({"k": "items", "c": out})
+        stream = [
+            {
+                "t": shard.table.name,
+                "o": old.to_json()["Attributes"] if old is not None else None,
+                "w": new.to_json()["Attributes"] if new is not None else None,
+            }
+            for shard, old, new in records
+            if shard.table.lambda_event_source_mappings
+        ]
+        if not out and not stream:
+            return None
+        number = self._next
+        self._next += 1
+        entry: dict[str, Any] = {"k": "items", "n": number, "c": out}
+        if stream:
+            entry["st"] = stream  # delivered again after a crash until a consumer got them
+            self.pending[number] = stream
+        self.journal.append(entry)
+        return number
+
+    def _on_delivered(self, tags: set[Any]) -> None:
+        numbers = sorted(n for n in tags if isinstance(n, int) and self.pending.pop(n, None) is not None)
+        if numbers and self.recording:
+            self.journal.append({"k": "acked", "n": numbers})
+
+    def redeliver(self) -> int:
+        """Stream records of committed writes that no consumer received before the process stopped
+        (AWS keeps them 24 h and its pollers resume): delivered now, in their order."""
+        tables = self._tables()
+        count = 0
+        for number in sorted(self.pending):
+            for record in self.pending[number]:
+                table = tables.get(record["t"])
+                if table is None or table.stream_shard is None:
+                    continue
+                old = patches._restored_item(patches._key_of(table, record["o"]), record["o"]) if record["o"] else None
+                new = patches._restored_item(patches._key_of(table, record["w"]), record["w"]) if record["w"] else None
+                patches.emit_restored(table.stream_shard, old, new, number)
+                count += 1
+        return count
 
     def wrap(self, app: Any) -> Any:
         """The WSGI middleware in front of the emulator's server: journals mutating S3, Scheduler
@@ -215,6 +255,7 @@ class DurableState:
 
     def start_recording(self) -> None:
         patches.on_table_change(self._on_change)
+        patches.on_records_delivered(self._on_delivered)
         self.recording = True
         self._syncer = threading.Thread(target=self._sync_loop, name="desk-journal-sync", daemon=True)
         self._syncer.start()
@@ -248,6 +289,15 @@ class DurableState:
 
     def _apply(self, entry: dict[str, Any]) -> None:
         kind = entry.get("k")
+        if isinstance(entry.get("n"), int):
+            self._next = max(self._next, entry["n"] + 1)
+        if kind == "acked":
+            for number in entry["n"]:
+                self.pending.pop(number, None)
+        elif kind == "stream":
+            self.pending[entry["n"]] = entry["st"]
+        if kind == "items" and entry.get("st"):
+            self.pending[entry["n"]] = entry["st"]
         if kind == "items":
             tables = self._tables()
             with patches.table_writes():
@@ -346,6 +396,8 @@ class DurableState:
                 put({"k": "schedule", "s": schedule.to_dict()})
             for entry in self._cognito:
                 put(entry)
+            for number, stream in sorted(self.pending.items()):
+                put({"k": "stream", "n": number, "st": stream})
             out.flush()
             os.fsync(out.fileno())
             tmp.replace(self.snapshot_path)
@@ -360,6 +412,7 @@ class DurableState:
         self._stop.set()
         self.recording = False
         patches.remove_change_listener(self._on_change)
+        patches.remove_change_listener(self._on_delivered)
         if self._syncer is not None:
             self._syncer.join(timeout=2)
         self.journal.close()

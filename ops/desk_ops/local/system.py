@@ -119,6 +119,7 @@ class LocalSystem:
         self._restore()
         self.state.compactor = self._compact
         self.state.start_recording()
+        self.redelivered = self.state.redeliver()
         self._start_front()
         self._point_senders_at_sink()
         self._start_smtp()
