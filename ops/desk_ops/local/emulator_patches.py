@@ -178,7 +178,7 @@ def _restored_item(key: ItemKey, attrs: dict[str, Any]) -> Any:
     attributes; these items passed it when they were written) and with shared attribute names."""
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
-    item = Item.__new__(Item)
+    item: Any = Item.__new__(Item)
     item.hash_key, item.range_key = key
     values = LimitedSizeDict()
     dict.update(values, {sys.intern(name): DynamoType(value) for name, value in attrs.items()})
@@ -233,7 +233,8 @@ def patch_dynamodb() -> None:
                     if key is not None:
                         txn.changed.append((table, key))
                     return result
-                _tls.records = records = []  # emitted once the change is journaled
+                records: list[Record] = []
+                _tls.records = records  # emitted once the change is journaled
                 try:
                     result = original(backend, table_name, *args, **kwargs)
                 finally:
@@ -294,7 +295,7 @@ def _emit(shard: Any, old: Any, new: Any, tag: Any = None) -> None:
     seq = getattr(shard, "_desk_next_seq", shard.starting_sequence_number)
     shard._desk_next_seq = seq + 1
     record = StreamRecord(shard.table, kind, event, old, new, seq)
-    record._desk_tag = tag
+    record._desk_tag = tag  # type: ignore[attr-defined]
     shard.items.append(record)
     if _streams is not None:
         _streams.add(shard)

@@ -158,6 +158,11 @@ class DurableState:
         if numbers and self.recording:
             self.journal.append({"k": "acked", "n": numbers})
 
+    @staticmethod
+    def _image(table: Any, attrs: dict[str, Any] | None) -> Any:
+        key = patches._key_of(table, attrs) if attrs else None
+        return patches._restored_item(key, attrs) if key is not None and attrs else None
+
     def redeliver(self) -> int:
         """Stream records of committed writes that no consumer received before the process stopped
         (AWS keeps them 24 h and its pollers resume): delivered now, in their order."""
@@ -168,8 +173,7 @@ class DurableState:
                 table = tables.get(record["t"])
                 if table is None or table.stream_shard is None:
                     continue
-                old = patches._restored_item(patches._key_of(table, record["o"]), record["o"]) if record["o"] else None
-                new = patches._restored_item(patches._key_of(table, record["w"]), record["w"]) if record["w"] else None
+                old, new = (self._image(table, record[side]) for side in ("o", "w"))
                 patches.emit_restored(table.stream_shard, old, new, number)
                 count += 1
         return count
