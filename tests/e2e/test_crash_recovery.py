@@ -58,6 +58,13 @@ def _listed(desk: RunningDesk, token: str) -> list[dict[str, Any]]:
     return list(got.json()["inquiries"])
 
 
+def _inquiry(desk: RunningDesk, token: str, inquiry_id: str) -> str:
+    got = requests.get(
+        f"{desk.url}/api/inquiries/{inquiry_id}", headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
+    return json.dumps(got.json(), ensure_ascii=False)
+
+
 def _outbox(data_dir: Path) -> list[dict[str, Any]]:
     path = data_dir / "outbox.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
@@ -96,6 +103,9 @@ def test_R1_2_kill_9_loses_nothing_acknowledged_and_sends_nothing_twice(tmp_path
         ).raise_for_status()
         replies = _wait(lambda: [r for r in _outbox(data) if r.get("to") == messages[0][1]])
         assert len(replies) == 1
+        # the send is acknowledged once the desk recorded it (until then a crash means a retry,
+        # as a Lambda stream consumer retries on AWS)
+        assert _wait(lambda: '"delivery": "sent"' in _inquiry(desk, token, first))
     finally:
         _kill(desk)
 

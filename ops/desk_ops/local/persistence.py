@@ -113,6 +113,7 @@ class DurableState:
         self._next = 1  # number of the next item entry (stream records are tagged with it)
         self.pending: dict[int, list[dict[str, Any]]] = {}  # stream records no consumer has received
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a consumer finished a batch: make its writes durable now
         self._syncer: threading.Thread | None = None
         self._app: Any = None
         self._gate = threading.RLock()  # a journaled request and a compaction never interleave
@@ -157,6 +158,7 @@ class DurableState:
         numbers = sorted(n for n in tags if isinstance(n, int) and self.pending.pop(n, None) is not None)
         if numbers and self.recording:
             self.journal.append({"k": "acked", "n": numbers})
+        self._wake.set()
 
     @staticmethod
     def _image(table: Any, attrs: dict[str, Any] | None) -> Any:
@@ -265,7 +267,9 @@ class DurableState:
         self._syncer.start()
 
     def _sync_loop(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.is_set():
+            self._wake.wait(0.2)
+            self._wake.clear()
             try:
                 self.journal.sync()
                 if self.compactor is not None and self.journal.size() > self.compact_over:
@@ -414,6 +418,7 @@ class DurableState:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self.recording = False
         patches.remove_change_listener(self._on_change)
         patches.remove_change_listener(self._on_delivered)
