@@ -290,3 +290,45 @@ def test_stream_records_no_consumer_received_are_delivered_after_a_crash_R1_2(
     again.restore()
     assert again.pending == {}  # acknowledged by the consumer: never delivered a third time
     again.close()
+
+
+def test_gsi_query_with_a_limit_reads_only_what_it_returns(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(db, 12, 10)  # G0: 40 items in index order 0-000 .. 9-009
+
+    def gsi(limit: int | None = None, forward: bool = True, before: str | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"ScanIndexForward": forward}
+        if limit:
+            kwargs["Limit"] = limit
+        condition, values = "GSI1PK = :g", {":g": {"S": "G0"}}
+        if before:
+            condition, values = condition + " AND GSI1SK < :b", values | {":b": {"S": before}}
+        return dict(
+            db.query(
+                TableName="t",
+                IndexName="GSI1",
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                **kwargs,
+            )
+        )
+
+    everything = [i["GSI1SK"]["S"] for i in gsi()["Items"]]
+    assert everything == sorted(everything) and len(everything) == 40
+    sorts = [0]
+    original = Table.sorted_items
+
+    def counting(self: Table, hashes: Any, ranges: Any, items: list[Any]) -> Any:
+        sorts[0] = max(sorts[0], len(items))
+        return original(self, hashes, ranges, items)
+
+    monkeypatch.setattr(Table, "sorted_items", counting)
+    first = gsi(limit=5)
+    assert [i["GSI1SK"]["S"] for i in first["Items"]] == everything[:5] and "LastEvaluatedKey" in first
+    last = gsi(limit=5, forward=False)
+    assert [i["GSI1SK"]["S"] for i in last["Items"]] == everything[::-1][:5]
+    overdue = gsi(limit=3, before="3-005")
+    assert [i["GSI1SK"]["S"] for i in overdue["Items"]] == [v for v in everything if v < "3-005"][:3]
+    assert sorts[0] <= 6  # moto sorts the whole partition for every query
+    every_overdue = gsi(limit=50, before="3-005")
+    assert [i["GSI1SK"]["S"] for i in every_overdue["Items"]] == [v for v in everything if v < "3-005"]
+    assert "LastEvaluatedKey" not in every_overdue

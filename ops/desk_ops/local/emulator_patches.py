@@ -406,55 +406,107 @@ def _gsi_indexes(table: Any) -> dict[str, Any]:
     return found
 
 
+class _GsiIndex:
+    """One GSI's partitions: hash value -> the items in it, kept in the index's sort order (range
+    value, then the table's keys), as DynamoDB keeps them."""
+
+    def __init__(self, hash_attr: str, range_attr: str | None) -> None:
+        from sortedcontainers import SortedList
+
+        self.hash_attr, self.range_attr = hash_attr, range_attr
+        self.items: dict[Any, dict[ItemKey, Any]] = {}
+        self.ordered: dict[Any, Any] = {}  # hash value -> SortedList[(sort key, item key)]
+        self.where: dict[ItemKey, tuple[Any, Any]] = {}  # item key -> (hash value, sort key)
+        self._sorted_list = SortedList
+
+    def _sort_key(self, key: ItemKey, item: Any) -> Any:
+        hash_value, range_value = key
+        ranged = item.attrs[self.range_attr].cast_value if self.range_attr else ""
+        return (ranged, hash_value.cast_value, range_value.cast_value if range_value is not None else "")
+
+    def update(self, key: ItemKey, item: Any) -> None:
+        old = self.where.pop(key, None)
+        if old is not None:
+            bucket = self.items.get(old[0])
+            if bucket is not None:
+                bucket.pop(key, None)
+                self.ordered[old[0]].discard((old[1], key))
+                if not bucket:
+                    del self.items[old[0]], self.ordered[old[0]]
+        if item is None or self.hash_attr not in item.attrs:
+            return
+        if self.range_attr and self.range_attr not in item.attrs:
+            return  # DynamoDB indexes only items that have every key attribute of the index
+        value, sort_key = item.attrs[self.hash_attr], self._sort_key(key, item)
+        self.items.setdefault(value, {})[key] = item
+        self.ordered.setdefault(value, self._sorted_list()).add((sort_key, key))
+        self.where[key] = (value, sort_key)
+
+    def window(self, value: Any, first: int | None, last: int | None) -> list[Any]:
+        """The partition in index order, or only its first / last n items."""
+        ordered = self.ordered.get(value)
+        if ordered is None:
+            return []
+        bucket = self.items[value]
+        chosen = ordered[:first] if first is not None else ordered[-last:] if last is not None else ordered
+        return [bucket[key] for _sort, key in chosen]
+
+
 def _reindex(table: Any, key: ItemKey) -> None:
     indexes = table.__dict__.get("_desk_gsi")
     if not indexes:
         return
     item = _get(table, key)
-    for attr, buckets, where in indexes.values():
-        old = where.pop(key, None)
-        if old is not None:
-            bucket = buckets.get(old)
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del buckets[old]
-        if item is not None and attr in item.attrs:
-            value = item.attrs[attr]
-            buckets.setdefault(value, {})[key] = item
-            where[key] = value
+    for index in indexes.values():
+        index.update(key, item)
 
 
-def _gsi_bucket(table: Any, index_name: str, value: Any) -> list[Any] | None:
+def _gsi(table: Any, index_name: str) -> _GsiIndex | None:
+    indexes = _gsi_indexes(table)
+    if index_name in indexes:
+        return indexes[index_name]
     index = next((i for i in table.global_indexes if i.name == index_name), None)
     if index is None:
         return None
     hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
-    if len(hashes) != 1:
+    ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hashes) != 1 or len(ranges) > 1:
         return None
-    indexes = _gsi_indexes(table)
-    if index_name not in indexes:
-        with _WRITES:
-            buckets: dict[Any, dict[ItemKey, Any]] = {}
-            where: dict[ItemKey, Any] = {}
-            for item in table.all_items():
-                if hashes[0] in item.attrs:
-                    key = (item.hash_key, item.range_key)
-                    buckets.setdefault(item.attrs[hashes[0]], {})[key] = item
-                    where[key] = item.attrs[hashes[0]]
-            indexes[index_name] = (hashes[0], buckets, where)
-    attr, buckets, _where = indexes[index_name]
-    if value[0] != attr:
+    with _WRITES:
+        built = _GsiIndex(hashes[0], ranges[0] if ranges else None)
+        for item in table.all_items():
+            built.update((item.hash_key, item.range_key), item)
+        indexes[index_name] = built
+    return built
+
+
+def _gsi_bucket(table: Any, index_name: str, value: Any, first: int | None = None, last: int | None = None) -> Any:
+    index = _gsi(table, index_name)
+    if index is None or value[0] != index.hash_attr:
         return None
-    return list(buckets.get(value[1], {}).values())
+    return index.window(value[1], first, last)
 
 
 def build_indexes(table: Any) -> None:
     """Index every GSI of a table now (after a restore), not on the first query."""
     for index in table.global_indexes:
-        hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
-        if len(hashes) == 1:
-            _gsi_bucket(table, index.name, (hashes[0], None))
+        _gsi(table, index.name)
+
+
+def _window(arguments: dict[str, Any]) -> tuple[int | None, int | None]:
+    """How much of a sorted GSI partition a query can need: with a Limit and no start key, the
+    first (or last, reading backwards) Limit + 1 items, when its range condition keeps a prefix
+    (<, <=) of the partition in the reading order, or there is none. Otherwise all of it."""
+    limit = arguments.get("limit")
+    if not limit or arguments.get("exclusive_start_key") or len(arguments.get("range_key_conditions") or []) > 1:
+        return None, None
+    comparison = arguments.get("range_comparison")
+    forward = arguments.get("scan_index_forward", True) is not False
+    if forward and comparison in (None, "<", "<="):
+        return int(limit) + 1, None
+    if not forward and comparison in (None, ">", ">="):
+        return None, int(limit) + 1
+    return None, None
 
 
 def patch_query() -> None:
@@ -486,7 +538,7 @@ def patch_query() -> None:
             bucket = table.items.get(hash_key)
             candidates = [] if bucket is None else list(bucket.values()) if table.range_key_attr else [bucket]
         elif index_name and len(conditions) == 1:
-            candidates = _gsi_bucket(table, index_name, conditions[0])
+            candidates = _gsi_bucket(table, index_name, conditions[0], *_window(bound.arguments))
         if candidates is None:
             return original_query(table, *args, **kwargs)
         _tls.candidates = (table, candidates)
