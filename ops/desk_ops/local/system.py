@@ -125,6 +125,9 @@ class LocalSystem:
         self._start_smtp()
         self._start_pump()
         self._write_discovery()
+        import gc
+
+        gc.freeze()  # the restored data lives as long as the process: the collector skips it
         self.ready.set()
 
     def stop(self) -> None:
