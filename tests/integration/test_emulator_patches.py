@@ -22,7 +22,7 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 @pytest.fixture
 def db(aws_env: None) -> Iterator[Any]:
     patches.apply_all()
-    with mock_aws():
+    with mock_aws():  # inside the integration session's emulator when it runs: a table of its own
         client = boto3.client("dynamodb", region_name=REGION)
         # the session's stack keeps its own mock_aws open, and a nested one shares its backends:
         # each test makes its table afresh and removes it after
@@ -231,8 +231,7 @@ def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_pa
     # a crash while appending leaves a torn last line: that transaction never committed
     with (tmp_path / "state" / "journal.jsonl").open("ab") as journal:
         journal.write(b'{"k":"items","c":[{"t":"t","p":{"PK":{"S":"TORN"')
-    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
-        table.items.clear()
+    _table().items.clear()
     restored = DurableState(tmp_path, ACCOUNT, REGION)
     restored.restore()
     after = sorted(str(i) for i in db.scan(TableName="t")["Items"])
@@ -240,8 +239,95 @@ def test_every_committed_write_is_restored_and_nothing_else_R1_2(db: Any, tmp_pa
     assert _table().stream_shard.items == []  # restoring makes no stream records
     restored.compact([], "none")
     assert (tmp_path / "state" / "journal.jsonl").stat().st_size == 0
-    for table in dynamodb_backends[ACCOUNT][REGION].tables.values():
-        table.items.clear()
+    _table().items.clear()
     DurableState(tmp_path, ACCOUNT, REGION).restore()
     assert sorted(str(i) for i in db.scan(TableName="t")["Items"]) == before
     restored.close()
+
+
+def test_stream_records_no_consumer_received_are_delivered_after_a_crash_R1_2(
+    db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write acknowledged but killed before its stream consumer ran (deadline planning, the
+    outbox) is handed to the consumer after the restart; a delivered one never again."""
+    delivered: list[tuple[str, str]] = []
+    crashed = [True]
+
+    def deliver(shard: Any) -> None:
+        batch = list(shard.items)
+        if crashed[0]:
+            return  # the process dies before the consumer gets these
+        delivered.extend((r.record["eventName"], r.record["dynamodb"]["Keys"]["SK"]["S"]) for r in batch)
+        del shard.items[: len(batch)]
+        patches._delivered(batch)
+
+    monkeypatch.setattr(patches, "_deliver_now", deliver)
+    monkeypatch.setattr(patches, "_streams", None)
+    monkeypatch.setattr(_table(), "lambda_event_source_mappings", {"arn:aws:lambda:us-east-1:1:function:f": None})
+    state = DurableState(tmp_path, ACCOUNT, REGION)
+    state.start_recording()
+    crashed[0] = False
+    db.put_item(TableName="t", Item=_item("D", "1"))  # received before the crash
+    crashed[0] = True
+    db.put_item(TableName="t", Item=_item("D", "2"))
+    db.transact_write_items(TransactItems=[{"Delete": {"TableName": "t", "Key": {"PK": {"S": "D"}, "SK": {"S": "1"}}}}])
+    state.sync()
+    state.close()
+    assert delivered == [("INSERT", "1")]
+
+    _table().stream_shard.items.clear()
+    restarted = DurableState(tmp_path, ACCOUNT, REGION)
+    restarted.restore()
+    restarted.start_recording()
+    crashed[0] = False
+    assert restarted.redeliver() == 2
+    assert delivered == [("INSERT", "1"), ("INSERT", "2"), ("REMOVE", "1")]
+    assert restarted.pending == {}
+    restarted.sync()
+    restarted.close()
+    again = DurableState(tmp_path, ACCOUNT, REGION)
+    again.restore()
+    assert again.pending == {}  # acknowledged by the consumer: never delivered a third time
+    again.close()
+
+
+def test_gsi_query_with_a_limit_reads_only_what_it_returns(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(db, 12, 10)  # G0: 40 items in index order 0-000 .. 9-009
+
+    def gsi(limit: int | None = None, forward: bool = True, before: str | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"ScanIndexForward": forward}
+        if limit:
+            kwargs["Limit"] = limit
+        condition, values = "GSI1PK = :g", {":g": {"S": "G0"}}
+        if before:
+            condition, values = condition + " AND GSI1SK < :b", values | {":b": {"S": before}}
+        return dict(
+            db.query(
+                TableName="t",
+                IndexName="GSI1",
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                **kwargs,
+            )
+        )
+
+    everything = [i["GSI1SK"]["S"] for i in gsi()["Items"]]
+    assert everything == sorted(everything) and len(everything) == 40
+    sorts = [0]
+    original = Table.sorted_items
+
+    def counting(self: Table, hashes: Any, ranges: Any, items: list[Any]) -> Any:
+        sorts[0] = max(sorts[0], len(items))
+        return original(self, hashes, ranges, items)
+
+    monkeypatch.setattr(Table, "sorted_items", counting)
+    first = gsi(limit=5)
+    assert [i["GSI1SK"]["S"] for i in first["Items"]] == everything[:5] and "LastEvaluatedKey" in first
+    last = gsi(limit=5, forward=False)
+    assert [i["GSI1SK"]["S"] for i in last["Items"]] == everything[::-1][:5]
+    overdue = gsi(limit=3, before="3-005")
+    assert [i["GSI1SK"]["S"] for i in overdue["Items"]] == [v for v in everything if v < "3-005"][:3]
+    assert sorts[0] <= 6  # moto sorts the whole partition for every query
+    every_overdue = gsi(limit=50, before="3-005")
+    assert [i["GSI1SK"]["S"] for i in every_overdue["Items"]] == [v for v in everything if v < "3-005"]
+    assert "LastEvaluatedKey" not in every_overdue

@@ -14,6 +14,7 @@ import importlib.metadata
 import inspect
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,9 @@ def check_version(installed: str | None = None) -> None:
 # --- DynamoDB: one writer at a time, transactions without table copies, change listeners --------
 _WRITES = threading.RLock()
 _tls = threading.local()
-_change_listeners: list[Callable[[list[Change]], None]] = []
+Record = tuple[Any, Any, Any]  # (moto StreamShard, old Item | None, new Item | None)
+_change_listeners: list[Callable[[list[Change], list[Record]], Any]] = []
+_delivered_listeners: list[Callable[[set[Any]], None]] = []
 _installed: set[str] = set()
 
 
@@ -111,22 +114,47 @@ def _key_of(table: Any, attrs: Any) -> ItemKey | None:
     return hash_value, range_value
 
 
-def on_table_change(listener: Callable[[list[Change]], None]) -> None:
-    """Called, under the write lock, with every committed change (the journal, the indexes)."""
+def on_table_change(listener: Callable[[list[Change], list[Record]], Any]) -> None:
+    """Called, under the write lock, with every committed change and the stream records it makes
+    (the journal, the indexes). What a listener returns tags those records (the journal's entry
+    number), handed back to `on_records_delivered` listeners once a consumer received them."""
     if listener not in _change_listeners:
         _change_listeners.append(listener)
 
 
-def remove_change_listener(listener: Callable[[list[Change]], None]) -> None:
+def remove_change_listener(listener: Callable[..., Any]) -> None:
     if listener in _change_listeners:
         _change_listeners.remove(listener)
+    if listener in _delivered_listeners:
+        _delivered_listeners.remove(listener)
 
 
-def _committed(changes: list[Change]) -> None:
+def on_records_delivered(listener: Callable[[set[Any]], None]) -> None:
+    if listener not in _delivered_listeners:
+        _delivered_listeners.append(listener)
+
+
+def _committed(changes: list[Change], records: list[Record] = ()) -> None:  # type: ignore[assignment]
     for table, key in changes:
         _reindex(table, key)
+    tag = None
     for listener in list(_change_listeners):
-        listener(changes)
+        tag = listener(changes, list(records)) or tag
+    for shard, old, new in records:
+        _emit(shard, old, new, tag)
+
+
+def _delivered(batch: list[Any]) -> None:
+    tags = {getattr(record, "_desk_tag", None) for record in batch} - {None}
+    if tags:
+        for listener in list(_delivered_listeners):
+            listener(tags)
+
+
+def emit_restored(shard: Any, old: Any, new: Any, tag: Any) -> None:
+    """A stream record the journal says no consumer received before the process stopped."""
+    with _WRITES:
+        _emit(shard, old, new, tag)
 
 
 @contextmanager
@@ -138,13 +166,24 @@ def table_writes() -> Iterator[None]:
 
 def put_restored(table: Any, attrs: dict[str, Any]) -> None:
     """Place an item as it was (restore from the journal): no condition, no stream record."""
-    from moto.dynamodb.models.dynamo_type import Item
-
     key = _key_of(table, attrs)
     if key is None:
         return
-    _place(table, key, Item(key[0], key[1], attrs))
+    _place(table, key, _restored_item(key, attrs))
     _reindex(table, key)
+
+
+def _restored_item(key: ItemKey, attrs: dict[str, Any]) -> Any:
+    """An Item as moto would build it, without its per-attribute size check (quadratic in the
+    attributes; these items passed it when they were written) and with shared attribute names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    item: Any = Item.__new__(Item)
+    item.hash_key, item.range_key = key
+    values = LimitedSizeDict()
+    dict.update(values, {sys.intern(name): DynamoType(value) for name, value in attrs.items()})
+    item.attrs = values
+    return item
 
 
 def delete_restored(table: Any, attrs: dict[str, Any]) -> None:
@@ -187,14 +226,20 @@ def patch_dynamodb() -> None:
                 raw = kwargs.get(key_param, args[at] if len(args) > at else None)
                 key = _key_of(table, raw) if isinstance(raw, dict) else None
                 txn: _Transaction | None = getattr(_tls, "txn", None)
-                if txn is not None and key is not None:
-                    txn.remember(table, key)
-                result = original(backend, table_name, *args, **kwargs)
-                if key is not None:
-                    if txn is not None:
+                if txn is not None:
+                    if key is not None:
+                        txn.remember(table, key)
+                    result = original(backend, table_name, *args, **kwargs)
+                    if key is not None:
                         txn.changed.append((table, key))
-                    else:
-                        _committed([(table, key)])
+                    return result
+                records: list[Record] = []
+                _tls.records = records  # emitted once the change is journaled
+                try:
+                    result = original(backend, table_name, *args, **kwargs)
+                finally:
+                    _tls.records = None
+                _committed([(table, key)] if key is not None else [], records)
                 return result
 
         return method
@@ -215,12 +260,10 @@ def patch_dynamodb() -> None:
                 raise
             finally:
                 _tls.txn = None
-            for shard, old, new in txn.records:
-                _emit(shard, old, new)
-            _committed(txn.changed)
+            _committed(txn.changed, txn.records)
             return result
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
 
     def add(shard: Any, old: Any, new: Any) -> None:
         txn: _Transaction | None = getattr(_tls, "txn", None)
@@ -228,14 +271,18 @@ def patch_dynamodb() -> None:
             # the images as they are now (a later write in the transaction cannot change them)
             txn.records.append((shard, real_copy.deepcopy(old), real_copy.deepcopy(new)))
             return
+        records: list[Record] | None = getattr(_tls, "records", None)
+        if records is not None:
+            records.append((shard, old, new))
+            return
         _emit(shard, old, new)
 
-    StreamShard.add = add  # type: ignore[method-assign]
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
     _installed.add("dynamodb")
 
 
 # --- DynamoDB streams ---------------------------------------------------------------------------
-def _emit(shard: Any, old: Any, new: Any) -> None:
+def _emit(shard: Any, old: Any, new: Any, tag: Any = None) -> None:
     """moto keeps every stream record forever (and hands them to consumers inside the write). Here a
     record exists only while a consumer still has to receive it: a table whose stream nobody reads
     keeps none, and delivered records are dropped (AWS trims after 24 h; nobody reads them later)."""
@@ -247,7 +294,9 @@ def _emit(shard: Any, old: Any, new: Any) -> None:
     event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
     seq = getattr(shard, "_desk_next_seq", shard.starting_sequence_number)
     shard._desk_next_seq = seq + 1
-    shard.items.append(StreamRecord(shard.table, kind, event, old, new, seq))
+    record = StreamRecord(shard.table, kind, event, old, new, seq)
+    record._desk_tag = tag  # type: ignore[attr-defined]
+    shard.items.append(record)
     if _streams is not None:
         _streams.add(shard)
     else:
@@ -261,6 +310,7 @@ def _deliver_now(shard: Any) -> None:
     for arn, esm in list(shard.table.lambda_event_source_mappings.items()):
         get_backend(shard.account_id, arn.split(":")[3]).send_dynamodb_items(arn, batch, esm.event_source_arn)
     del shard.items[: len(batch)]
+    _delivered(batch)
 
 
 class _StreamPump:
@@ -298,10 +348,12 @@ class _StreamPump:
                     if not failed:
                         with _WRITES:
                             del shard.items[: len(batch)]
+                            _delivered(batch)
                         break
                 else:
-                    with _WRITES:
-                        shard.items.clear()  # after the retries: dropped (AWS would send it to the DLQ)
+                    with _WRITES:  # after the retries: dropped (AWS would send it to the DLQ)
+                        del shard.items[: len(batch)]
+                        _delivered(batch)
             finally:
                 self.queue.task_done()
                 if self.queue.unfinished_tasks == 0:
@@ -309,7 +361,8 @@ class _StreamPump:
 
     def add(self, shard: Any) -> None:
         if self.paused:
-            shard.items.clear()  # a consumer that is switched off never sees these records
+            _delivered(list(shard.items))  # a consumer that is switched off never sees these records
+            shard.items.clear()
             return
         self.idle.clear()
         self.queue.put(shard)
@@ -353,47 +406,107 @@ def _gsi_indexes(table: Any) -> dict[str, Any]:
     return found
 
 
+class _GsiIndex:
+    """One GSI's partitions: hash value -> the items in it, kept in the index's sort order (range
+    value, then the table's keys), as DynamoDB keeps them."""
+
+    def __init__(self, hash_attr: str, range_attr: str | None) -> None:
+        from sortedcontainers import SortedList
+
+        self.hash_attr, self.range_attr = hash_attr, range_attr
+        self.items: dict[Any, dict[ItemKey, Any]] = {}
+        self.ordered: dict[Any, Any] = {}  # hash value -> SortedList[(sort key, item key)]
+        self.where: dict[ItemKey, tuple[Any, Any]] = {}  # item key -> (hash value, sort key)
+        self._sorted_list = SortedList
+
+    def _sort_key(self, key: ItemKey, item: Any) -> Any:
+        hash_value, range_value = key
+        ranged = item.attrs[self.range_attr].cast_value if self.range_attr else ""
+        return (ranged, hash_value.cast_value, range_value.cast_value if range_value is not None else "")
+
+    def update(self, key: ItemKey, item: Any) -> None:
+        old = self.where.pop(key, None)
+        if old is not None:
+            bucket = self.items.get(old[0])
+            if bucket is not None:
+                bucket.pop(key, None)
+                self.ordered[old[0]].discard((old[1], key))
+                if not bucket:
+                    del self.items[old[0]], self.ordered[old[0]]
+        if item is None or self.hash_attr not in item.attrs:
+            return
+        if self.range_attr and self.range_attr not in item.attrs:
+            return  # DynamoDB indexes only items that have every key attribute of the index
+        value, sort_key = item.attrs[self.hash_attr], self._sort_key(key, item)
+        self.items.setdefault(value, {})[key] = item
+        self.ordered.setdefault(value, self._sorted_list()).add((sort_key, key))
+        self.where[key] = (value, sort_key)
+
+    def window(self, value: Any, first: int | None, last: int | None) -> list[Any]:
+        """The partition in index order, or only its first / last n items."""
+        ordered = self.ordered.get(value)
+        if ordered is None:
+            return []
+        bucket = self.items[value]
+        chosen = ordered[:first] if first is not None else ordered[-last:] if last is not None else ordered
+        return [bucket[key] for _sort, key in chosen]
+
+
 def _reindex(table: Any, key: ItemKey) -> None:
     indexes = table.__dict__.get("_desk_gsi")
     if not indexes:
         return
     item = _get(table, key)
-    for attr, buckets, where in indexes.values():
-        old = where.pop(key, None)
-        if old is not None:
-            bucket = buckets.get(old)
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del buckets[old]
-        if item is not None and attr in item.attrs:
-            value = item.attrs[attr]
-            buckets.setdefault(value, {})[key] = item
-            where[key] = value
+    for index in indexes.values():
+        index.update(key, item)
 
 
-def _gsi_bucket(table: Any, index_name: str, value: Any) -> list[Any] | None:
+def _gsi(table: Any, index_name: str) -> _GsiIndex | None:
+    indexes = _gsi_indexes(table)
+    if index_name in indexes:
+        return indexes[index_name]
     index = next((i for i in table.global_indexes if i.name == index_name), None)
     if index is None:
         return None
     hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
-    if len(hashes) != 1:
+    ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hashes) != 1 or len(ranges) > 1:
         return None
-    indexes = _gsi_indexes(table)
-    if index_name not in indexes:
-        with _WRITES:
-            buckets: dict[Any, dict[ItemKey, Any]] = {}
-            where: dict[ItemKey, Any] = {}
-            for item in table.all_items():
-                if hashes[0] in item.attrs:
-                    key = (item.hash_key, item.range_key)
-                    buckets.setdefault(item.attrs[hashes[0]], {})[key] = item
-                    where[key] = item.attrs[hashes[0]]
-            indexes[index_name] = (hashes[0], buckets, where)
-    attr, buckets, _where = indexes[index_name]
-    if value[0] != attr:
+    with _WRITES:
+        built = _GsiIndex(hashes[0], ranges[0] if ranges else None)
+        for item in table.all_items():
+            built.update((item.hash_key, item.range_key), item)
+        indexes[index_name] = built
+    return built
+
+
+def _gsi_bucket(table: Any, index_name: str, value: Any, first: int | None = None, last: int | None = None) -> Any:
+    index = _gsi(table, index_name)
+    if index is None or value[0] != index.hash_attr:
         return None
-    return list(buckets.get(value[1], {}).values())
+    return index.window(value[1], first, last)
+
+
+def build_indexes(table: Any) -> None:
+    """Index every GSI of a table now (after a restore), not on the first query."""
+    for index in table.global_indexes:
+        _gsi(table, index.name)
+
+
+def _window(arguments: dict[str, Any]) -> tuple[int | None, int | None]:
+    """How much of a sorted GSI partition a query can need: with a Limit and no start key, the
+    first (or last, reading backwards) Limit + 1 items, when its range condition keeps a prefix
+    (<, <=) of the partition in the reading order, or there is none. Otherwise all of it."""
+    limit = arguments.get("limit")
+    if not limit or arguments.get("exclusive_start_key") or len(arguments.get("range_key_conditions") or []) > 1:
+        return None, None
+    comparison = arguments.get("range_comparison")
+    forward = arguments.get("scan_index_forward", True) is not False
+    if forward and comparison in (None, "<", "<="):
+        return int(limit) + 1, None
+    if not forward and comparison in (None, ">", ">="):
+        return None, int(limit) + 1
+    return None, None
 
 
 def patch_query() -> None:
@@ -413,7 +526,7 @@ def patch_query() -> None:
         candidates = getattr(_tls, "candidates", None)
         if candidates is not None and candidates[0] is table:
             return list(candidates[1])
-        return original_all(table)  # type: ignore[no-any-return]
+        return original_all(table)
 
     def query(table: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(table, *args, **kwargs)
@@ -425,7 +538,7 @@ def patch_query() -> None:
             bucket = table.items.get(hash_key)
             candidates = [] if bucket is None else list(bucket.values()) if table.range_key_attr else [bucket]
         elif index_name and len(conditions) == 1:
-            candidates = _gsi_bucket(table, index_name, conditions[0])
+            candidates = _gsi_bucket(table, index_name, conditions[0], *_window(bound.arguments))
         if candidates is None:
             return original_query(table, *args, **kwargs)
         _tls.candidates = (table, candidates)
@@ -434,8 +547,8 @@ def patch_query() -> None:
         finally:
             _tls.candidates = None
 
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign,assignment]
+    Table.all_items = all_items  # type: ignore[method-assign,assignment]
     _installed.add("query")
 
 
@@ -451,9 +564,9 @@ def forget_created_models() -> None:
     from moto.core.model_instances import reset_model_data
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        return super(BaseModel, cls).__new__(cls)  # what moto does, without keeping it
+        return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]  # what moto does, not keeping it
 
-    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign,assignment]
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign]
     reset_model_data()
     _installed.add("models")
 

@@ -110,7 +110,10 @@ class DurableState:
         self.user_pool = ""
         self.replayed = {"items": 0, "requests": 0}
         self._cognito: list[dict[str, Any]] = []  # kept verbatim in every snapshot
+        self._next = 1  # number of the next item entry (stream records are tagged with it)
+        self.pending: dict[int, list[dict[str, Any]]] = {}  # stream records no consumer has received
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a consumer finished a batch: make its writes durable now
         self._syncer: threading.Thread | None = None
         self._app: Any = None
         self._gate = threading.RLock()  # a journaled request and a compaction never interleave
@@ -118,9 +121,9 @@ class DurableState:
         self.compact_over = 256 * 1024 * 1024  # journal bytes that trigger a compaction while running
 
     # --- recording ------------------------------------------------------------------------
-    def _on_change(self, changes: list[patches.Change]) -> None:
+    def _on_change(self, changes: list[patches.Change], records: list[patches.Record]) -> int | None:
         if not self.recording:
-            return
+            return None
         out: list[dict[str, Any]] = []
         for table, key in changes:
             item = patches._get(table, key)
@@ -131,8 +134,51 @@ class DurableState:
                 out.append({"t": table.name, "d": attrs})
             else:
                 out.append({"t": table.name, "p": item.to_json()["Attributes"]})
-        if out:
-            self.journal.append({"k": "items", "c": out})
+        stream = [
+            {
+                "t": shard.table.name,
+                "o": old.to_json()["Attributes"] if old is not None else None,
+                "w": new.to_json()["Attributes"] if new is not None else None,
+            }
+            for shard, old, new in records
+            if shard.table.lambda_event_source_mappings
+        ]
+        if not out and not stream:
+            return None
+        number = self._next
+        self._next += 1
+        entry: dict[str, Any] = {"k": "items", "n": number, "c": out}
+        if stream:
+            entry["st"] = stream  # delivered again after a crash until a consumer got them
+            self.pending[number] = stream
+        self.journal.append(entry)
+        return number
+
+    def _on_delivered(self, tags: set[Any]) -> None:
+        numbers = sorted(n for n in tags if isinstance(n, int) and self.pending.pop(n, None) is not None)
+        if numbers and self.recording:
+            self.journal.append({"k": "acked", "n": numbers})
+        self._wake.set()
+
+    @staticmethod
+    def _image(table: Any, attrs: dict[str, Any] | None) -> Any:
+        key = patches._key_of(table, attrs) if attrs else None
+        return patches._restored_item(key, attrs) if key is not None and attrs else None
+
+    def redeliver(self) -> int:
+        """Stream records of committed writes that no consumer received before the process stopped
+        (AWS keeps them 24 h and its pollers resume): delivered now, in their order."""
+        tables = self._tables()
+        count = 0
+        for number in sorted(self.pending):
+            for record in self.pending[number]:
+                table = tables.get(record["t"])
+                if table is None or table.stream_shard is None:
+                    continue
+                old, new = (self._image(table, record[side]) for side in ("o", "w"))
+                patches.emit_restored(table.stream_shard, old, new, number)
+                count += 1
+        return count
 
     def wrap(self, app: Any) -> Any:
         """The WSGI middleware in front of the emulator's server: journals mutating S3, Scheduler
@@ -143,7 +189,7 @@ class DurableState:
         def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             kind = state._journaled(environ) if state.recording else None
             if kind is None:
-                return app(environ, start_response)  # type: ignore[no-any-return]
+                return app(environ, start_response)
             from werkzeug.wsgi import get_input_stream
 
             body = get_input_stream(environ).read()
@@ -215,12 +261,15 @@ class DurableState:
 
     def start_recording(self) -> None:
         patches.on_table_change(self._on_change)
+        patches.on_records_delivered(self._on_delivered)
         self.recording = True
         self._syncer = threading.Thread(target=self._sync_loop, name="desk-journal-sync", daemon=True)
         self._syncer.start()
 
     def _sync_loop(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.is_set():
+            self._wake.wait(0.2)
+            self._wake.clear()
             try:
                 self.journal.sync()
                 if self.compactor is not None and self.journal.size() > self.compact_over:
@@ -234,17 +283,32 @@ class DurableState:
     # --- restoring ------------------------------------------------------------------------
     def restore(self) -> None:
         """Snapshot, then journal, straight into the emulator (no streams, no consumers)."""
+        self._schedules: dict[tuple[str, str], dict[str, Any] | None] = {}
         for path in (self.snapshot_path, self.journal.path):
             for entry in read_entries(path):
-                self._apply(entry)
+                if not self._collapse_schedule(entry):
+                    self._apply(entry)
+        self._apply_schedules()
+        if "query" in patches._installed:
+            for table in self._tables().values():
+                patches.build_indexes(table)
 
     def _tables(self) -> dict[str, Any]:
         from moto.dynamodb.models import dynamodb_backends
 
-        return dynamodb_backends[self.account][self.region].tables  # type: ignore[no-any-return]
+        return dynamodb_backends[self.account][self.region].tables
 
     def _apply(self, entry: dict[str, Any]) -> None:
         kind = entry.get("k")
+        if isinstance(entry.get("n"), int):
+            self._next = max(self._next, entry["n"] + 1)
+        if kind == "acked":
+            for number in entry["n"]:
+                self.pending.pop(number, None)
+        elif kind == "stream":
+            self.pending[entry["n"]] = entry["st"]
+        if kind == "items" and entry.get("st"):
+            self.pending[entry["n"]] = entry["st"]
         if kind == "items":
             tables = self._tables()
             with patches.table_writes():
@@ -262,9 +326,9 @@ class DurableState:
         elif kind == "s3":
             from moto.s3.models import s3_backends
 
-            backend = s3_backends[self.account]["aws"]
-            if entry["bucket"] in backend.buckets:
-                backend.put_object(entry["bucket"], entry["key"], base64.b64decode(entry["body"]))
+            s3 = s3_backends[self.account]["aws"]
+            if entry["bucket"] in s3.buckets:
+                s3.put_object(entry["bucket"], entry["key"], base64.b64decode(entry["body"]))
         elif kind == "schedule":
             from moto.scheduler.models import scheduler_backends
 
@@ -288,6 +352,36 @@ class DurableState:
                     target=s["Target"],
                     action_after_completion=s.get("ActionAfterCompletion"),
                 )
+
+    def _collapse_schedule(self, entry: dict[str, Any]) -> bool:
+        """Scheduler writes only matter in their last state per schedule (a timer made, moved and
+        deleted many times over a session): kept aside, applied once at the end of the replay."""
+        if entry.get("k") != "http" or entry.get("svc") != "scheduler" or not entry["p"].startswith("/schedules/"):
+            return False
+        name = entry["p"].rsplit("/", 1)[1]
+        if entry["m"] == "DELETE":
+            from urllib.parse import parse_qs
+
+            group = (parse_qs(entry["q"]).get("groupName") or ["default"])[0]
+            self._schedules[(group, name)] = None
+        else:
+            body = json.loads(base64.b64decode(entry["b"]) or b"{}")
+            group = body.get("GroupName") or "default"
+            self._schedules[(group, name)] = body | {"Name": name, "GroupName": group}
+        self.replayed["requests"] += 1
+        return True
+
+    def _apply_schedules(self) -> None:
+        from moto.scheduler.models import scheduler_backends
+
+        backend = scheduler_backends[self.account][self.region]
+        for (group, name), body in self._schedules.items():
+            existing = backend.schedule_groups.get(group)
+            if existing is not None and name in existing.schedules:
+                backend.delete_schedule(group, name)
+            if body is not None:
+                self._apply({"k": "schedule", "s": body})
+        self._schedules = {}
 
     def _replay_request(self, entry: dict[str, Any]) -> None:
         from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -343,6 +437,8 @@ class DurableState:
                 put({"k": "schedule", "s": schedule.to_dict()})
             for entry in self._cognito:
                 put(entry)
+            for number, stream in sorted(self.pending.items()):
+                put({"k": "stream", "n": number, "st": stream})
             out.flush()
             os.fsync(out.fileno())
             tmp.replace(self.snapshot_path)
@@ -355,8 +451,10 @@ class DurableState:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self.recording = False
         patches.remove_change_listener(self._on_change)
+        patches.remove_change_listener(self._on_delivered)
         if self._syncer is not None:
             self._syncer.join(timeout=2)
         self.journal.close()

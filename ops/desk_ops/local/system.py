@@ -144,11 +144,15 @@ class LocalSystem:
         self._restore()
         self.state.compactor = self._compact
         self.state.start_recording()
+        self.redelivered = self.state.redeliver()
         self._start_front()
         self._point_senders_at_sink()
         self._start_smtp()
         self._start_pump()
         self._write_discovery()
+        import gc
+
+        gc.freeze()  # the restored data lives as long as the process: the collector skips it
         self.ready.set()
 
     def stop(self) -> None:
@@ -272,7 +276,8 @@ class LocalSystem:
         started = time.monotonic()
         loaded = self._restore_saved_tables()
         self.state.restore()
-        self._compact()
+        if loaded or self.state.journal.size() > 16 * 1024 * 1024:
+            self._compact()  # a long journal (a crash after a busy session): one snapshot again
         for source in loaded:
             source.rename(source.with_suffix(".json.loaded"))
         self.restored_in = self.phases["restore"] = time.monotonic() - started
