@@ -114,7 +114,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     url = system.http_url
     port = url.rsplit(":", 1)[-1]
-    users = ", ".join(f"{u} ({g})" for u, g in DEMO_USERS.items())
+    users = ", ".join(
+        f"{u} ({role or 'no role'}{': ' + ', '.join(teams) if teams and teams != ('*',) else ''})"
+        for u, (role, teams) in DEMO_USERS.items()
+    )
     say(
         f"""
 Inquiry Desk is running (clock x{options.clock_speed:g}).

@@ -384,9 +384,9 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
 
 
 def _plain_numbers(value: Any) -> Any:
-    """Whole Decimals (how DynamoDB returns every number) as ints, at any depth."""
+    """DynamoDB numbers (Decimal) as the ints and floats they were, at any depth."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {k: _plain_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
