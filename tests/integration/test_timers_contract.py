@@ -1,6 +1,7 @@
-"""The timers contract: the same assertions on the in-memory fake (tests/fakes) and on the
-EventBridge Scheduler adapter in moto (one schedule per timer name, an inquiry's schedules made
-exactly what the enforcer asks for)."""
+"""The named-schedules contract (the closing loop's survey, reminder and confirmation timeout):
+the same assertions on the in-memory fake (tests/fakes) and on the EventBridge Scheduler adapter
+in moto (one schedule per name, an inquiry's schedules made exactly what the enforcer asks for).
+The one deadline timer per inquiry has its own tests (tests/unit/services, test_timer_precision)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
-from inquiry_desk.adapters.scheduler import SchedulerTimers
-from inquiry_desk.deadlines.decisions import Timer
+from inquiry_desk.adapters.scheduler import NamedScheduleSet
+from inquiry_desk.deadlines.decisions import NamedTimer
 
 from infra import names
-from tests.fakes import FakeTimers
+from tests.fakes import FakeNamedSchedules
 
 AT = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=30)
 
@@ -23,10 +24,10 @@ AT = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=30)
 @pytest.fixture(params=["fake", "scheduler"])
 def timers(request: pytest.FixtureRequest) -> Iterator[Any]:
     if request.param == "fake":
-        yield FakeTimers()
+        yield FakeNamedSchedules()
         return
     stack = request.getfixturevalue("stack")
-    yield SchedulerTimers(
+    yield NamedScheduleSet(
         boto3.client("scheduler", region_name="us-east-1"),
         stack.outputs[names.OUT_SCHEDULE_GROUP],
         "arn:aws:lambda:us-east-1:123456789012:function:sla-timer",
@@ -34,14 +35,14 @@ def timers(request: pytest.FixtureRequest) -> Iterator[Any]:
     )
 
 
-def _timers(inquiry_id: str, *kinds: str, at: datetime = AT) -> list[Timer]:
+def _timers(inquiry_id: str, *kinds: str, at: datetime = AT) -> list[NamedTimer]:
     return [
-        Timer(f"{inquiry_id}-{k}-e1-due", at, {"timer": {"inquiry_id": inquiry_id, "kind": k, "episode": 1}})
+        NamedTimer(f"{inquiry_id}-{k}-e1", at, {"timer": {"inquiry_id": inquiry_id, "kind": k, "episode": 1}})
         for k in kinds
     ]
 
 
-def test_R2_sync_creates_moves_and_deletes_an_inquirys_schedules(timers: Any) -> None:
+def test_R5_3_sync_creates_moves_and_deletes_an_inquirys_named_schedules(timers: Any) -> None:
     inquiry_id = f"Q{uuid.uuid4().hex[:10].upper()}"
     other = f"Q{uuid.uuid4().hex[:10].upper()}"
     assert timers.sync(other, _timers(other, "resolve")) == {"created": 1, "moved": 0, "deleted": 0}
