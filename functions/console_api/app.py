@@ -26,41 +26,96 @@ app = make_resolver(cors_origin=parse(CorsSettings, os.environ).console_origin)
 install_access_guard(app)  # every route: who is calling, and the route's need (R8.2)
 
 
-class ActionRequest(BaseModel):
-    action: Literal[
-        "acknowledge",
-        "assign",
-        "start",
-        "reply",
-        "wait_on_customer",
-        "customer_replied",
-        "resolve",
-        "close",
-        "reopen",
-        "reclassify",
-        "note",
-    ]
-    text: str | None = Field(default=None, max_length=20_000)
+class _Action(BaseModel):
+    """One console action on an inquiry; each action has its own request model (R2.8, R5, R7)."""
+
+
+class AcknowledgeRequest(_Action):
+    action: Literal["acknowledge"]
+
+
+class StartRequest(_Action):
+    action: Literal["start"]
+
+
+class AssignRequest(_Action):
+    action: Literal["assign"]
+    owner: str | None = Field(default=None, max_length=128, description="the agent (default: the caller)")
+    team: str | None = Field(default=None, max_length=64, description="move it to this team's queue too")
+
+
+class ReplyRequest(_Action):
+    action: Literal["reply"]
+    text: str | None = Field(default=None, max_length=20_000, description="the answer (or use a template)")
     template: str | None = Field(default=None, max_length=100, description="reply from this template (R7.3)")
     values: dict[str, str] | None = Field(default=None, description="the template's placeholders")
-    result: str | None = Field(default=None, max_length=5_000)
-    cause: str | None = Field(default=None, max_length=5_000, description="resolve: why it happened (R2.8)")
-    solution: str | None = Field(default=None, max_length=5_000, description="resolve: what was done (R2.8)")
+    content_ref: str | None = Field(
+        default=None, max_length=200, description="the template/article version used, e.g. template:returns@3"
+    )
+
+
+class WaitOnCustomerRequest(_Action):
+    action: Literal["wait_on_customer"]
+    reason: str | None = Field(default=None, max_length=2_000, description="what we wait for")
+
+
+class CustomerRepliedRequest(_Action):
+    action: Literal["customer_replied"]
+    text: str | None = Field(default=None, max_length=20_000)
+
+
+class ResolveRequest(_Action):
+    action: Literal["resolve"]
+    result: str | None = Field(default=None, max_length=5_000, description="the outcome told to the customer")
+    cause: str | None = Field(default=None, max_length=5_000, description="why it happened (R2.8)")
+    solution: str | None = Field(default=None, max_length=5_000, description="what was done (R2.8)")
     customer_todos: list[Annotated[str, Field(max_length=500)]] | None = Field(
-        default=None, max_length=20, description="resolve: what the customer still has to do (send documents...)"
+        default=None, max_length=20, description="what the customer still has to do (send documents...)"
     )
     promise_working_days: int | None = Field(
-        default=None, ge=0, le=60, description="resolve: completion promised in N working days (team calendar)"
+        default=None, ge=0, le=60, description="completion promised in N working days (team calendar)"
     )
-    content_ref: str | None = Field(
-        default=None, max_length=200, description="reply: the template/article version used, e.g. template:returns@3"
-    )
-    owner: str | None = None
-    team: str | None = None
-    urgency: Literal["normal", "urgent"] | None = None
-    category: str | None = None
+
+
+class CloseRequest(_Action):
+    action: Literal["close"]
+    result: str | None = Field(default=None, max_length=5_000)
     satisfaction: int | None = Field(default=None, ge=1, le=5)
-    reason: str | None = None
+
+
+class ReopenRequest(_Action):
+    action: Literal["reopen"]
+    reason: str | None = Field(default=None, max_length=2_000)
+    owner: str | None = Field(default=None, max_length=128)
+
+
+class ReclassifyRequest(_Action):
+    action: Literal["reclassify"]
+    category: str | None = Field(default=None, max_length=64)
+    urgency: Literal["normal", "urgent"] | None = None
+    team: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2_000)
+
+
+class NoteRequest(_Action):
+    action: Literal["note"]
+    text: str | None = Field(default=None, max_length=20_000)
+
+
+ActionRequest = Annotated[
+    AcknowledgeRequest
+    | StartRequest
+    | AssignRequest
+    | ReplyRequest
+    | WaitOnCustomerRequest
+    | CustomerRepliedRequest
+    | ResolveRequest
+    | CloseRequest
+    | ReopenRequest
+    | ReclassifyRequest
+    | NoteRequest,
+    Field(discriminator="action"),
+]
 
 
 class RecordedInquiry(BaseModel):
