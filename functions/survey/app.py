@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.runtime import composition
@@ -36,12 +37,38 @@ def _html(page: Any) -> Response[str]:
     return Response(status_code=page.status, content_type="text/html; charset=utf-8", body=page.html, headers=HEADERS)
 
 
-@app.get("/survey/<token>", tags=["survey"], summary="The survey page (signed link)")
+def _pages(**statuses: str) -> dict[int, OpenAPIResponse]:
+    """Every answer of the survey routes is an HTML page (the customer's browser shows it)."""
+    return {int(code[1:]): {"description": why, "content": {"text/html": {}}} for code, why in statuses.items()}
+
+
+_REFUSED_PAGES = _pages(
+    s400="a tampered or unreadable link, or a form without a score: a page saying so",
+    s404="a link to no survey: a page saying so",
+    s410="an expired link, or the inquiry moved on: a page saying so",
+)
+
+
+@app.get(
+    "/survey/<token>",
+    tags=["survey"],
+    summary="The survey page (signed link)",
+    responses={**_pages(s200="the survey form, or the thanks page once answered"), **_REFUSED_PAGES},
+)
 def show(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
     return _html(composition.closing_loop_service().show(token, app.current_event.get_query_string_value("lang")))
 
 
-@app.post("/survey/<token>", tags=["survey"], summary="Answer the survey once (form post)")
+@app.post(
+    "/survey/<token>",
+    tags=["survey"],
+    summary="Answer the survey once (form post)",
+    responses={
+        **_pages(s200="thanks (a second submit: 'already answered', nothing recorded)"),
+        **_REFUSED_PAGES,
+        **_pages(s413="a form over the size limit: a page saying so"),
+    },
+)
 def submit(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
     raw = raw_body(app.current_event.raw_event, MAX_FORM_BYTES)
     form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
