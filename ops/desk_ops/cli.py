@@ -278,9 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `desk ... | head` ends quietly
     args = build_parser().parse_args(argv)
+    if hasattr(signal, "SIGPIPE") and args.command != "serve":
+        # `desk ... | head` ends quietly; never for the server, where a client that hangs up must
+        # cost one failed write, not the process
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         return int(args.func(args) or 0)
     except CliError as err:
