@@ -32,24 +32,21 @@ def _clients(stack: str | None) -> tuple[Any, Any, dict[str, str]]:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
-    from inquiry_desk.adapters.erasure import DynamoS3ErasureStore
-    from inquiry_desk.customers.erasure import CustomerEraser
     from inquiry_desk.errors import DeskError
-    from inquiry_desk.inquiries.service import InquiryService
     from inquiry_desk.model import utc_now
+    from inquiry_desk.runtime.composition import eraser_for
 
     from desk_ops.cli import CliError
 
     db, s3, outputs = _clients(args.stack)
-    table = outputs[names.OUT_TABLE]
-    repository = DynamoInquiryRepository(db, table)
-    store = DynamoS3ErasureStore(db, table, s3, outputs.get(names.OUT_MAIL_BUCKET), names.MAIL_PREFIX)
-    from inquiry_desk.adapters.archive import S3Archive
-
-    bucket = outputs.get(names.OUT_ARCHIVE_BUCKET)
-    archive = S3Archive(s3, bucket, db, table) if bucket else None
-    eraser = CustomerEraser(repository, store, InquiryService(repository), archive)
+    eraser = eraser_for(
+        db,
+        s3,
+        outputs[names.OUT_TABLE],
+        outputs.get(names.OUT_MAIL_BUCKET),
+        names.MAIL_PREFIX,
+        outputs.get(names.OUT_ARCHIVE_BUCKET),
+    )
     try:
         done = eraser.erase(args.customer_id, f"operator:{getpass.getuser()}", utc_now(), args.reason)
     except DeskError as err:

@@ -316,14 +316,32 @@ def directory() -> CognitoDirectory:
 def eraser() -> CustomerEraser:
     """Erasure on a customer's request (admins): table, mail bucket, archive, tombstones."""
     from inquiry_desk.adapters.aws import client
-    from inquiry_desk.adapters.erasure import DynamoS3ErasureStore
-    from inquiry_desk.customers.erasure import CustomerEraser
 
     mail = load(MailSettings)
-    store = DynamoS3ErasureStore(
-        client("dynamodb"), load(TableSettings).table_name, client("s3"), mail.mail_bucket, mail.mail_prefix
+    return eraser_for(
+        client("dynamodb"),
+        client("s3"),
+        load(TableSettings).table_name,
+        mail.mail_bucket,
+        mail.mail_prefix,
+        load(ArchiveSettings).archive_bucket,
     )
-    return CustomerEraser(repository(), store, inquiry_service(), archive())
+
+
+def eraser_for(
+    db: Any, s3: Any, table: str, mail_bucket: str | None, mail_prefix: str, archive_bucket: str | None
+) -> CustomerEraser:
+    """The eraser on given clients and names (the operator's `desk customers erase` against a stack)."""
+    from inquiry_desk.adapters.archive import S3Archive
+    from inquiry_desk.adapters.dynamo import DynamoInquiryRepository
+    from inquiry_desk.adapters.erasure import DynamoS3ErasureStore
+    from inquiry_desk.customers.erasure import CustomerEraser
+    from inquiry_desk.inquiries.service import InquiryService
+
+    repo = DynamoInquiryRepository(db, table)
+    store = DynamoS3ErasureStore(db, table, s3, mail_bucket, mail_prefix)
+    archived = S3Archive(s3, archive_bucket, db, table) if archive_bucket else None
+    return CustomerEraser(repo, store, InquiryService(repo), archived)
 
 
 def archive() -> S3Archive:
