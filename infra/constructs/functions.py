@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -63,6 +63,14 @@ class DeskFunction(Construct):
                     **environment,
                 }.items()
             },
+        )
+        # every function of ours: one acknowledgement, here, not one per construct that makes a function
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-L1",
+                reason="The owner fixed the Lambda runtime at Python 3.12/3.13; 3.13 is the newest of those, "
+                "and the layer's wheels are built for it.",
+            )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"])

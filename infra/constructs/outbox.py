@@ -136,13 +136,6 @@ class Outbox(Construct):
         Validations.of(self.dispatcher.role.node.find_child("DefaultPolicy")).acknowledge(
             *(Acknowledgment(id=k, reason=v) for k, v in reasons.items())
         )
-        Validations.of(self.dispatcher.function).acknowledge(
-            Acknowledgment(
-                id=f"{ACK}L1",
-                reason="The owner fixed the Lambda runtime at Python 3.12/3.13; 3.13 is the newest of those, "
-                "and the layer's wheels are built for it.",
-            )
-        )
         Validations.of(self.dead_letters).acknowledge(
             Acknowledgment(
                 id=f"{ACK}SQS3",
