@@ -191,7 +191,7 @@ def test_R5_1_reply_is_sent_on_the_chat_channel_once(runner: Any, dynamodb: Any,
     pending = _first_dispatch(runner, stack, dynamodb, inquiry_id)
     assert pending["delivery_status"]["S"] == "pending"
 
-    [received] = chat_sink.sink.records()
+    [received] = chat_sink.sink.records_for(customer)
     assert (received["channel"], received["to"], received["text"]) == (
         "chat",
         customer,
@@ -210,12 +210,12 @@ def test_R5_1_reply_is_sent_on_the_chat_channel_once(runner: Any, dynamodb: Any,
 
     # the stream redelivers the same record: nothing is sent again, nothing recorded twice
     assert runner.invoke("dispatcher", _stream_event(pending)) == {"batchItemFailures": []}
-    assert len(chat_sink.sink.records()) == 1
+    assert len(chat_sink.sink.records_for(customer)) == 1
     assert len(_delivery_events(inquiry_id)) == 1
 
 
 def test_R5_1_provider_500_is_retried_then_sent(runner: Any, dynamodb: Any, stack: Any, chat_sink: _Sink) -> None:
-    inquiry_id, _ = _post_chat(runner, "退货 return please")
+    inquiry_id, customer = _post_chat(runner, "退货 return please")
     chat_sink.sink.fail_next("chat", 500)
     _reply(runner, inquiry_id, "请寄回 please send it back")
     if "dispatcher" not in stack.functions:
@@ -229,18 +229,18 @@ def test_R5_1_provider_500_is_retried_then_sent(runner: Any, dynamodb: Any, stac
     retrying = _plain(_outbound_item(dynamodb, stack, inquiry_id))
     assert retrying["delivery_status"] == "pending" and retrying["delivery_attempts"] == 1
     assert "500" in retrying["delivery_error"]
-    assert chat_sink.sink.records() == [] and _delivery_events(inquiry_id) == []
+    assert chat_sink.sink.records_for(customer) == [] and _delivery_events(inquiry_id) == []
 
     assert runner.invoke("dispatcher", _stream_event(pending)) == {"batchItemFailures": []}
     done = _plain(_outbound_item(dynamodb, stack, inquiry_id))
     assert done["delivery_status"] == "sent" and done["delivery_attempts"] == 2 and "delivery_error" not in done
-    assert len(chat_sink.sink.records()) == 1
+    assert len(chat_sink.sink.records_for(customer)) == 1
 
 
 def test_R5_1_provider_400_marks_the_reply_failed_on_the_timeline(
     runner: Any, dynamodb: Any, stack: Any, chat_sink: _Sink
 ) -> None:
-    inquiry_id, _ = _post_chat(runner, "发票 invoice")
+    inquiry_id, customer = _post_chat(runner, "发票 invoice")
     chat_sink.sink.fail_next("chat", 400)
     _reply(runner, inquiry_id, "发票已开 invoice issued")
     pending = _first_dispatch(runner, stack, dynamodb, inquiry_id)  # not retried: final
@@ -248,10 +248,10 @@ def test_R5_1_provider_400_marks_the_reply_failed_on_the_timeline(
     assert failed["delivery_status"] == "failed" and "400" in failed["delivery_error"]
     [event] = _delivery_events(inquiry_id)
     assert event["delivery"] == "failed" and "chat backend answered 400" in event["reason"]
-    assert chat_sink.sink.records() == []
+    assert chat_sink.sink.records_for(customer) == []
     # a failed reply is final: a redelivered record sends nothing
     assert runner.invoke("dispatcher", _stream_event(pending)) == {"batchItemFailures": []}
-    assert chat_sink.sink.records() == [] and len(_delivery_events(inquiry_id)) == 1
+    assert chat_sink.sink.records_for(customer) == [] and len(_delivery_events(inquiry_id)) == 1
 
 
 def test_R5_1_reply_without_a_chat_backend_fails_visibly(

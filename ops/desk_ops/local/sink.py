@@ -85,6 +85,10 @@ class ChannelSink:
         with self._lock:
             return [dict(r) for r in self._records]
 
+    def records_for(self, to: str) -> list[dict[str, Any]]:
+        """What one customer received (other inquiries' replies may arrive in the same sink)."""
+        return [r for r in self.records() if r.get("to") == to]
+
     # --- providers ---------------------------------------------------------------------------
     def _wechat(self, method: str, rest: str, query: dict[str, str], body: bytes) -> Answer:
         if method == "GET" and rest == "cgi-bin/token":
