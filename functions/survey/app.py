@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentSchema
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.runtime import composition
@@ -37,9 +37,20 @@ def _html(page: Any) -> Response[str]:
     return Response(status_code=page.status, content_type="text/html; charset=utf-8", body=page.html, headers=HEADERS)
 
 
+_ERROR_JSON: OpenAPIResponseContentSchema = {"schema": {"$ref": "#/components/schemas/Error"}}
+
+
 def _pages(**statuses: str) -> dict[int, OpenAPIResponse]:
-    """Every answer of the survey routes is an HTML page (the customer's browser shows it)."""
-    return {int(code[1:]): {"description": why, "content": {"text/html": {}}} for code, why in statuses.items()}
+    """The survey routes answer with HTML pages (the customer's browser shows them); a refusal may
+    also come from the gateway or the router before the handler (a path that matches nothing, a
+    malformed request) in the API's JSON error shape."""
+    return {
+        int(code[1:]): {
+            "description": why,
+            "content": {"text/html": {}} if code == "s200" else {"text/html": {}, "application/json": _ERROR_JSON},
+        }
+        for code, why in statuses.items()
+    }
 
 
 _REFUSED_PAGES = _pages(
