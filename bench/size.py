@@ -137,7 +137,11 @@ def _restart_seconds(data_dir: Path, kill: bool) -> tuple[float, float]:
     log = (data_dir / "bench-serve.log").open("w")
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "desk_ops.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "desk_ops.cli", "serve", "--verbose"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         while time.perf_counter() - started < 600:

@@ -60,7 +60,7 @@ def start_desk(data_dir: Path, extra_env: dict[str, str] | None = None) -> Runni
     log = data_dir / f"serve-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [*DESK, "serve"], env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True
+        [*DESK, "serve", "--verbose"], env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
