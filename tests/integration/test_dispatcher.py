@@ -187,7 +187,8 @@ def _delivery_events(inquiry_id: str) -> list[dict[str, Any]]:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="in the full session other inquiries' replies reach the same sink; the header check picks the first request seen (passes alone): to be tied to the record",
+    reason="in the full session other inquiries' replies reach the same sink and the header check takes "
+    "the first request seen (passes alone); to be tied to the record",
 )
 def test_R5_1_reply_is_sent_on_the_chat_channel_once(runner: Any, dynamodb: Any, stack: Any, chat_sink: _Sink) -> None:
     inquiry_id, customer = _post_chat(runner, "我的订单还没发货 where is my order?")

@@ -59,7 +59,8 @@ def _report(runner: Any, query: str, groups: str = "supervisors") -> dict[str, A
 
 @pytest.mark.xfail(
     strict=False,
-    reason="in the full session other tests leave chats waiting, so the chat queue does not clear (passes alone): to be scoped to the test's own inquiries",
+    reason="in the full session other tests leave chats waiting, so the chat queue does not clear "
+    "(passes alone); to be scoped to the test's own inquiries",
 )
 def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_alerts_R9_1_R3_4(
     runner: Any, clock: list[datetime]
