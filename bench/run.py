@@ -112,6 +112,33 @@ def bench_triage() -> Metrics:
     return metrics
 
 
+def bench_triage_fresh() -> Metrics:
+    """Triage accuracy on the fresh set (R1.4, R1.5): inquiries written apart from train and held-out,
+    never used for training or tuning, so the figures show how the classifier generalises."""
+    from inquiry_desk.triage.evaluation import evaluate, read_examples, shipped_triage
+
+    fresh = ROOT / "tests" / "data" / "triage" / "fresh.jsonl"
+    if not fresh.exists():
+        print(f"  no {fresh.relative_to(ROOT)}: fresh triage accuracy not measured")
+        return {}
+    scores = evaluate(shipped_triage(), read_examples(fresh))
+    metrics: Metrics = {
+        "triage_fresh_accuracy": _metric(scores.accuracy, "share", ">= 0.90"),
+        "triage_fresh_urgency_accuracy": _metric(scores.urgency_accuracy, "share", ">= 0.90"),
+        "triage_fresh_unclassified_share": _metric(
+            scores.unclassified / max(1, scores.examples), "share", "low (goes to the triage queue)"
+        ),
+        "triage_fresh_examples": _metric(scores.examples, "count", "info"),
+    }
+    for category, acc in scores.category_accuracy().items():
+        metrics[f"triage_fresh_accuracy_category_{category}"] = _metric(acc, "share", ">= 0.80")
+    for lang, acc in scores.language_accuracy().items():
+        metrics[f"triage_fresh_accuracy_lang_{lang}"] = _metric(acc, "share", "info")
+    print("  fresh (never used for training):")
+    print(json.dumps(scores.summary(), ensure_ascii=False, indent=1)[:3000])
+    return metrics
+
+
 def _signed(secret: bytes, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload).encode()
     sig = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
@@ -634,6 +661,7 @@ def main() -> None:
     for name, bench in (
         ("cold import", bench_cold_import),
         ("triage", bench_triage),
+        ("triage fresh (never used for training)", bench_triage_fresh),
         ("SLA engine", bench_sla),
         ("parsing", bench_parse_cost),
         ("local system", bench_local_system),
