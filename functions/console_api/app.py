@@ -53,7 +53,10 @@ class ReplyRequest(_Action):
         default=None, max_length=200, description="the template/article version used, e.g. template:returns@3"
     )
     suggestion_rank: int | None = Field(
-        default=None, ge=1, le=50, description="the text came from the suggestions offered, at this rank (R7.2 hit rate)"
+        default=None,
+        ge=1,
+        le=50,
+        description="the text came from the suggestions offered, at this rank (R7.2 hit rate)",
     )
 
 
@@ -433,10 +436,12 @@ def _draft(request: ArticleRequest) -> Any:
     unknown = [c for c in request.categories if c not in categories]
     if unknown:
         raise PayloadError(f"no category {unknown[0]!r}; categories are {', '.join(sorted(categories))}")
-    return ArticleDraft.model_validate(request.model_dump(include={"title", "body", "language", "categories", "product"}))
+    return ArticleDraft.model_validate(
+        request.model_dump(include={"title", "body", "language", "categories", "product"})
+    )
 
 
-_ARTICLE_ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "No such article (or version)"}}
+_ARTICLE_ERRORS: dict[int, Any] = {404: {"description": "No such article (or version)"}}
 
 
 @app.get("/api/knowledge", tags=["knowledge"], summary="Knowledge-base articles (current versions), searchable")
@@ -469,7 +474,12 @@ def create_article(request: Annotated[ArticleRequest, Body()]) -> Any:
     return json_response(201, {"article": _dump(article)})
 
 
-@app.get("/api/knowledge/<article_id>", tags=["knowledge"], summary="An article: current or one version", responses=_ARTICLE_ERRORS)
+@app.get(
+    "/api/knowledge/<article_id>",
+    tags=["knowledge"],
+    summary="An article: current or one version",
+    responses=_ARTICLE_ERRORS,
+)
 @requires(Need.KNOWLEDGE)
 def get_article(
     article_id: Annotated[str, Path(max_length=64)], version: Annotated[int | None, Query(ge=1)] = None
@@ -477,7 +487,12 @@ def get_article(
     return json_response(200, {"article": _dump(composition.knowledge_service().get(article_id, version))})
 
 
-@app.get("/api/knowledge/<article_id>/versions", tags=["knowledge"], summary="Every version, who and when", responses=_ARTICLE_ERRORS)
+@app.get(
+    "/api/knowledge/<article_id>/versions",
+    tags=["knowledge"],
+    summary="Every version, who and when",
+    responses=_ARTICLE_ERRORS,
+)
 @requires(Need.KNOWLEDGE)
 def article_versions(article_id: Annotated[str, Path(max_length=64)]) -> Any:
     return json_response(200, {"versions": [_dump(a) for a in composition.knowledge_service().versions(article_id)]})
@@ -544,7 +559,9 @@ def inquiry_suggestions(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
     return json_response(200, composition.suggestions_for(inquiry_id, principal.sees).to_json())
 
 
-@app.get("/api/templates/ab", tags=["knowledge"], summary="A/B template variants: replies, CSAT and reopens per variant")
+@app.get(
+    "/api/templates/ab", tags=["knowledge"], summary="A/B template variants: replies, CSAT and reopens per variant"
+)
 @requires(Need.SUPERVISE)
 def template_ab() -> Any:
     return json_response(200, {"variants": composition.template_ab_outcomes()})
@@ -560,7 +577,9 @@ class DepartmentAnswerBody(BaseModel):
     answer: str = Field(min_length=1, max_length=5_000)
 
 
-@app.get("/api/departments", tags=["departments"], summary="The departments an agent can ask, with their response times")
+@app.get(
+    "/api/departments", tags=["departments"], summary="The departments an agent can ask, with their response times"
+)
 @requires(Need.SIGNED_IN)
 def list_departments() -> Any:
     from inquiry_desk.departments.service import load_departments

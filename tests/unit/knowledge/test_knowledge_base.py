@@ -29,7 +29,9 @@ class Clock:
         return self.at
 
 
-RETURNS = ArticleDraft(title="退货政策", body="签收后 30 天内无理由退货", language="zh", categories=["after_sales_return"])
+RETURNS = ArticleDraft(
+    title="退货政策", body="签收后 30 天内无理由退货", language="zh", categories=["after_sales_return"]
+)
 
 
 def _kb() -> tuple[KnowledgeService, FakeKnowledgeStore, Clock]:

@@ -1,9 +1,10 @@
 """Roles, teams and what each may do.
 
 A principal is the signed-in agent: its roles are the Cognito groups `agents`, `supervisors`,
-`admins` (and `product`: product staff, who keep the knowledge base only); its teams are the groups named `team:<team id>` (e.g. `team:complaints`). Agents act on
-their teams' inquiries; supervisors on their teams' inquiries with supervision rights (assign to
-another agent, reopen, undo a customer link); admins on everything, and only they erase.
+`admins` (and `product`: product staff, who keep the knowledge base only); its teams are the
+groups named `team:<team id>` (e.g. `team:complaints`). Agents act on their teams' inquiries;
+supervisors on their teams' inquiries with supervision rights (assign to another agent, reopen,
+undo a customer link); admins on everything, and only they erase.
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ class DynamoKnowledgeStore:
 
     def save(self, article: Article) -> None:
         body = article.model_dump(mode="json")
-        version = _item({"PK": f"ARTICLE#{article.article_id}", "SK": f"V#{article.version:06d}", "kind": "article_version", **body})
+        version = _item(
+            {"PK": f"ARTICLE#{article.article_id}", "SK": f"V#{article.version:06d}", "kind": "article_version", **body}
+        )
         current = _item({"PK": CATALOGUE, "SK": f"ARTICLE#{article.article_id}", "kind": "article", **body})
         head: dict[str, Any] = {"TableName": self._table, "Item": current}
         if article.version == 1:
@@ -52,7 +54,13 @@ class DynamoKnowledgeStore:
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": version, "ConditionExpression": "attribute_not_exists(PK)"}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": version,
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
                     {"Put": head},
                 ]
             )
@@ -63,7 +71,9 @@ class DynamoKnowledgeStore:
 
     def current(self, article_id: str) -> Article | None:
         got = self._db.get_item(
-            TableName=self._table, Key={"PK": {"S": CATALOGUE}, "SK": {"S": f"ARTICLE#{article_id}"}}, ConsistentRead=True
+            TableName=self._table,
+            Key={"PK": {"S": CATALOGUE}, "SK": {"S": f"ARTICLE#{article_id}"}},
+            ConsistentRead=True,
         )
         return _article(got["Item"]) if "Item" in got else None
 

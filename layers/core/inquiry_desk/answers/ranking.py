@@ -28,11 +28,13 @@ def bm25_scores(query: str, documents: Sequence[str]) -> list[float]:
     """The BM25 score of each document for `query` (0 for all when nothing matches)."""
     if not documents:
         return []
-    from rank_bm25 import BM25Okapi  # numpy loads only when suggestions are asked for
+    from rank_bm25 import BM25Plus  # numpy loads only when suggestions are asked for
 
     corpus = [tokens(d) or ["\u2205"] for d in documents]
     asked = tokens(query)
     if not asked:
         return [0.0] * len(documents)
-    scores = BM25Okapi(corpus).get_scores(asked)
+    # BM25+ idf, log((N + 1) / n), stays positive when a term is in most (or the only) candidates,
+    # where Okapi's goes negative; delta 0 keeps a document without any query word at 0
+    scores = BM25Plus(corpus, delta=0).get_scores(asked)
     return [max(0.0, float(s)) for s in scores]

@@ -114,7 +114,9 @@ def article_candidates(articles: Sequence[Article], language: str, fallback: str
     ]
 
 
-def rank(query: str, category: str | None, candidates: Sequence[Suggestion], boost: float, top: int) -> list[Suggestion]:
+def rank(
+    query: str, category: str | None, candidates: Sequence[Suggestion], boost: float, top: int
+) -> list[Suggestion]:
     """BM25 scaled to the best match (0..1), plus `boost` when tagged with `category`; best first."""
     scores = bm25_scores(query, [f"{c.title} {c.text} {' '.join(c.categories)}" for c in candidates])
     best = max(scores, default=0.0) or 1.0

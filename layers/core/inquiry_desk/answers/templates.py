@@ -83,9 +83,7 @@ def variant_for(template_id: str, key: str) -> str | None:
     return None  # unreachable: the buckets cover the total
 
 
-def compose(
-    template_id: str, language: str | None = None, variant_key: str | None = None, **values: str
-) -> Composed:
+def compose(template_id: str, language: str | None = None, variant_key: str | None = None, **values: str) -> Composed:
     """The template in the customer's language (English for en, else Chinese), placeholders filled;
     with `variant_key` (the inquiry id) a template under an A/B test gives that inquiry's variant."""
     data = _data()
@@ -97,9 +95,7 @@ def compose(
     if lang not in wording:
         lang = "zh"
     company = data.get("company", {}).get(lang, "")
-    return Composed(
-        template_id, int(chosen["version"]), lang, wording[lang].format(company=company, **values), variant
-    )
+    return Composed(template_id, int(chosen["version"]), lang, wording[lang].format(company=company, **values), variant)
 
 
 def render(name: str, language: str | None = None, **values: str) -> str:

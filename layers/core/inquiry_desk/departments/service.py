@@ -91,7 +91,9 @@ class DepartmentRequests:
     def due(self, department: str, opened_at: datetime) -> datetime:
         known = self._policy.departments.get(department)
         if known is None:
-            raise PayloadError(f"no department {department!r}; departments are {', '.join(sorted(self._policy.departments))}")
+            raise PayloadError(
+                f"no department {department!r}; departments are {', '.join(sorted(self._policy.departments))}"
+            )
         return self._calendar().add_business_time(opened_at, timedelta(hours=known.respond_within_hours))
 
     def open(self, inquiry_id: str, department: str, needed: str, by: str, at: datetime) -> tuple[Inquiry, str]:
@@ -101,7 +103,9 @@ class DepartmentRequests:
         due = self.due(department, at)
         request_id = new_id(at, "D")
         data = {"request_id": request_id, "department": department, "needed": needed.strip(), "due": due.isoformat()}
-        inquiry = self._inquiries.change(inquiry_id, lambda t: _events(t, at, by, [(EventType.DEPARTMENT_REQUESTED, data)]))
+        inquiry = self._inquiries.change(
+            inquiry_id, lambda t: _events(t, at, by, [(EventType.DEPARTMENT_REQUESTED, data)])
+        )
         return inquiry, request_id
 
     def answer(self, inquiry_id: str, request_id: str, answer: str, by: str, at: datetime) -> Inquiry:
@@ -111,7 +115,11 @@ class DepartmentRequests:
 
         def decide(timeline: Timeline) -> Change:
             asked = next(
-                (e for e in timeline.events if e.type == EventType.DEPARTMENT_REQUESTED and e.data.get("request_id") == request_id),
+                (
+                    e
+                    for e in timeline.events
+                    if e.type == EventType.DEPARTMENT_REQUESTED and e.data.get("request_id") == request_id
+                ),
                 None,
             )
             if asked is None:
@@ -126,7 +134,9 @@ class DepartmentRequests:
             ]
             if late:
                 late_by = int((at - due).total_seconds())
-                kinds.append((EventType.DEPARTMENT_BREACHED, {**base, "answered_at": at.isoformat(), "late_seconds": late_by}))
+                kinds.append(
+                    (EventType.DEPARTMENT_BREACHED, {**base, "answered_at": at.isoformat(), "late_seconds": late_by})
+                )
             return _events(timeline, at, by, kinds)
 
         return self._inquiries.change(inquiry_id, decide)
@@ -135,7 +145,9 @@ class DepartmentRequests:
 def _events(timeline: Timeline, at: datetime, actor: str, kinds: list[tuple[EventType, dict[str, Any]]]) -> Change:
     inquiry = timeline.inquiry
     events = [
-        InquiryEvent(inquiry_id=inquiry.inquiry_id, seq=inquiry.event_count + n, type=kind, at=at, actor=actor, data=data)
+        InquiryEvent(
+            inquiry_id=inquiry.inquiry_id, seq=inquiry.event_count + n, type=kind, at=at, actor=actor, data=data
+        )
         for n, (kind, data) in enumerate(kinds, start=1)
     ]
     advanced = inquiry.model_copy(

@@ -34,7 +34,9 @@ class KnowledgeService:
         self._store.save(article)
         return article
 
-    def edit(self, article_id: str, draft: ArticleDraft, by: str, base_version: int, note: str | None = None) -> Article:
+    def edit(
+        self, article_id: str, draft: ArticleDraft, by: str, base_version: int, note: str | None = None
+    ) -> Article:
         """A new version with the editor's content; `base_version` is the version they edited."""
         current = self.get(article_id)
         return self._next(current, base_version, by, note, **_clean(draft).model_dump())
