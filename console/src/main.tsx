@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { loadConfig, signIn, signOut, ApiError } from "./api";
 import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
 import { InquiryPage } from "./inquiry";
+import { KnowledgePage } from "./knowledge";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
@@ -117,6 +118,7 @@ function Header() {
 function Nav({ current }: { current: string }) {
   const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
   items.push(["#/record", t("view.record")]);
+  items.push(["#/knowledge", t("knowledge")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
   return (
     <nav aria-label={t("views")}>
@@ -136,11 +138,12 @@ function Desk() {
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
   else if (kind === "record") page = <RecordPage />;
+  else if (kind === "knowledge") page = <KnowledgePage id={id ? decodeURIComponent(id) : undefined} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : hash} />
+      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>
