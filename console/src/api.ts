@@ -315,3 +315,24 @@ export const knowledge = {
       body: "{}",
     }).then((b) => b.article),
 };
+
+export interface DepartmentInfo {
+  name_zh: string;
+  name_en: string;
+  respond_within_hours: number;
+}
+
+export const departments = {
+  list: () =>
+    call<{ departments: Record<string, DepartmentInfo> }>("/api/departments").then((b) => b.departments),
+  ask: (inquiryId: string, department: string, needed: string) =>
+    call<{ request_id: string }>(`/api/inquiries/${enc(inquiryId)}/department-requests`, {
+      method: "POST",
+      body: JSON.stringify({ department, needed }),
+    }),
+  answer: (inquiryId: string, requestId: string, answer: string) =>
+    call<{ inquiry: Inquiry }>(`/api/inquiries/${enc(inquiryId)}/department-requests/${enc(requestId)}/answer`, {
+      method: "POST",
+      body: JSON.stringify({ answer }),
+    }),
+};

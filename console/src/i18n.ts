@@ -149,6 +149,12 @@ const zh = {
   "ev.department_requested": "{actor} 请求 {department} 部门：{needed}（应于 {due} 前答复）",
   "ev.department_answered": "{department} 部门答复：{answer}",
   "ev.department_breached": "{department} 部门答复超时（应于 {due}）",
+  departmentRequests: "跨部门协作",
+  department: "部门",
+  departmentNeeded: "需要对方提供",
+  departmentAsk: "发起请求",
+  departmentAnswer: "部门答复",
+  dueAt: "应于",
 };
 
 type Key = keyof typeof zh;
@@ -299,6 +305,12 @@ const en: Record<Key, string> = {
   "ev.department_requested": "{actor} asked {department}: {needed} (answer due {due})",
   "ev.department_answered": "{department} answered: {answer}",
   "ev.department_breached": "{department} answered late (was due {due})",
+  departmentRequests: "Other departments",
+  department: "Department",
+  departmentNeeded: "What is needed",
+  departmentAsk: "Ask",
+  departmentAnswer: "Their answer",
+  dueAt: "due",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };

@@ -6,6 +6,7 @@ import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
 import { SuggestionsPanel, type Picked } from "./suggestions";
+import { DepartmentRequests } from "./departments";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
@@ -323,6 +324,7 @@ export function InquiryPage({ id }: { id: string }) {
             </ul>
           </section>
           <CustomerPanel inquiry={i} />
+          {i.status !== "closed" && <DepartmentRequests inquiryId={i.inquiry_id} events={data.events} onChange={refresh} />}
         </aside>
       </div>
     </article>

@@ -452,12 +452,7 @@ def list_articles(
     category: Annotated[str | None, Query(max_length=64)] = None,
     include_unpublished: Annotated[bool, Query()] = False,
 ) -> Any:
-    from inquiry_desk.answers.ranking import bm25_scores
-
-    articles = composition.knowledge_service().catalogue(language, category, include_unpublished)
-    if q and q.strip():
-        scores = bm25_scores(q, [f"{a.title} {a.title} {a.body} {a.product or ''}" for a in articles])
-        articles = [a for s, a in sorted(zip(scores, articles, strict=True), key=lambda t: -t[0]) if s > 0]
+    articles = composition.knowledge_service().catalogue(language, category, include_unpublished, q)
     return json_response(200, {"articles": [_dump(a) for a in articles]})
 
 

@@ -73,4 +73,17 @@ def test_R7_2_an_agent_answers_from_a_suggested_article_and_the_timeline_shows_i
     assert any(m.get("content_ref") == ref for m in got["messages"])
     page.select_option("#lang", "zh-CN")
     expect(page.locator("#timeline")).to_contain_text(f"来自 {ref}")
+
+    # R4.3: ask the warehouse from the same page; the request shows with its due time, then its answer
+    page.select_option("#department-ask select[name=department]", "warehouse")
+    page.fill("#department-ask textarea[name=needed]", "还有蓝色的库存吗 / blue in stock?")
+    page.click("#department-ask button[type=submit]")
+    expect(page.locator("#department-requests li")).to_have_count(1)
+    expect(page.locator("#timeline")).to_contain_text("请求 warehouse 部门")
+    page.fill("#department-requests input[name=answer]", "3 left")
+    page.click("#department-requests button[type=submit]")
+    expect(page.locator("#department-requests li")).to_have_count(0)
+    expect(page.locator("#timeline")).to_contain_text("warehouse 部门答复：3 left")
+    console.assert_accessible()
+    console.shot("inquiry-departments-zh")
     assert console.errors == [], console.errors

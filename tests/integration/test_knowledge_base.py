@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 from desk_ops.local.front import api_gateway_event
 
@@ -141,7 +142,7 @@ def test_R7_2_a_reply_from_a_suggested_article_shows_its_version_on_the_timeline
 
 
 def test_R4_3_a_department_request_and_its_answer_are_on_the_timeline(
-    runner: Any, people: dict[str, dict[str, str]]
+    runner: Any, stack: Any, people: dict[str, dict[str, str]]
 ) -> None:
     admin = agent_claims("kb-admin", "admins", ())
     status, made = _call(
@@ -167,6 +168,19 @@ def test_R4_3_a_department_request_and_its_answer_are_on_the_timeline(
     )
     assert status == 201, opened
     request_id = opened["request_id"]
+    # its own timer: a named schedule at the due time, fired into sla_timer
+    from desk_ops.local.harness import drain_streams
+
+    drain_streams()
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    group = stack.outputs["ScheduleGroupName"]
+    schedule = scheduler.get_schedule(Name=f"{inquiry_id}-dept-{request_id}", GroupName=group)
+    assert json.loads(schedule["Target"]["Input"]) == {
+        "department": {"inquiry_id": inquiry_id, "request_id": request_id}
+    }
+    assert "slatimer" in schedule["Target"]["Arn"], schedule["Target"]
+    fired = runner.invoke("sla_timer", json.loads(schedule["Target"]["Input"]))
+    assert fired == {"verdict": "not due yet"}, fired
     status, answered = _call(
         runner,
         "POST",

@@ -66,3 +66,39 @@ def test_product_staff_keep_the_knowledge_base_only_R7_2() -> None:
     agent = Principal("amy", frozenset({Role.AGENT}), frozenset({"orders"}))
     assert not product.works_inquiries and agent.works_inquiries
     assert Need.KNOWLEDGE.value == "knowledge"
+
+
+def test_an_unanswered_request_has_its_own_timer_and_breaches_at_its_due_time_R4_3() -> None:
+    from tests.fakes import Desk
+
+    desk = Desk()
+    repo = desk.repository
+    repo.seed(inquiry(inquiry_id="Q1", team="orders"), [inbound("Q1")])
+    calendar = desk.policy.calendar(desk.policy.defaults.calendar)
+    requests = DepartmentRequests(desk.inquiries(), load_departments(), lambda: calendar)
+    enforcer = desk.enforcer()
+    before = repo.get("Q1")
+    _, request_id = requests.open("Q1", "logistics", "where is parcel SF123", "agent-1", T0)
+    enforcer.plan("Q1", before)
+    named = desk.schedules.of("Q1")
+    timer = named[f"Q1-dept-{request_id}"]
+    due = pending(events(repo, "Q1"))[0].due
+    assert timer.at >= due and timer.payload == {"department": {"inquiry_id": "Q1", "request_id": request_id}}
+    assert requests.overdue("Q1", request_id, due - timedelta(minutes=1)) == "not due yet"
+    assert requests.overdue("Q1", request_id, timer.at) == "breached"
+    assert requests.overdue("Q1", request_id, timer.at) == "answered or recorded already"  # a repeated fire
+    before = repo.get("Q1")
+    requests.answer("Q1", request_id, "found, out for delivery", "logistics-zhao", timer.at + timedelta(hours=1))
+    kinds = [e.type for e in events(repo, "Q1")]
+    assert kinds.count(EventType.DEPARTMENT_BREACHED) == 1  # the late answer does not record it twice
+    answered = next(e for e in events(repo, "Q1") if e.type is EventType.DEPARTMENT_ANSWERED)
+    assert answered.data["late"] is True
+    enforcer.plan("Q1", before)
+    assert f"Q1-dept-{request_id}" not in desk.schedules.of("Q1")  # answered: its schedule is gone
+
+
+def test_the_timer_event_reaches_sla_timer_as_its_own_contract_R4_3() -> None:
+    from inquiry_desk.deadlines.contracts import DepartmentDue, sla_timer_event
+
+    parsed = sla_timer_event.validate_python({"department": {"inquiry_id": "Q1", "request_id": "D1"}})
+    assert isinstance(parsed, DepartmentDue) and parsed.department.request_id == "D1"

@@ -101,3 +101,14 @@ def test_a_wrong_article_version_finds_exactly_the_customers_who_got_it_R6_2() -
     correction = service.mark_wrong("sup", "7 天无理由退货", Cause.KNOWLEDGE_GAP, content_ref=article.content_ref)
     assert correction.public  # an article is public content: fixed within the hour
     assert sorted(r.customer_id for r in service.affected(correction.correction_id)) == ["C0", "C1"]
+
+
+def test_search_ranks_articles_by_their_words_in_any_script_R7_2() -> None:
+    kb, _, _ = _kb()
+    kb.create(RETURNS, "a")
+    repair = kb.create(
+        ArticleDraft(title="保修维修", body="保修期内免费维修", language="zh", categories=["after_sales_repair"]), "a"
+    )
+    assert [a.article_id for a in kb.catalogue(query="維修")] == [repair.article_id]  # traditional finds it
+    assert kb.catalogue(query="nothing like it") == []
+    assert len(kb.catalogue(query="  ")) == 2

@@ -18,7 +18,7 @@ from inquiry_desk.answers import templates
 from inquiry_desk.answers.ranking import bm25_scores
 from inquiry_desk.knowledge.model import Article, ArticleStatus
 from inquiry_desk.knowledge.policy import SuggestionSettings
-from inquiry_desk.model import Inquiry, Status
+from inquiry_desk.model import Direction, Inquiry, Message, Status
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,13 @@ def similar_cases(query: str, inquiry: Inquiry, recent: Sequence[Inquiry], top: 
         )
         for s, i in ranked
     ]
+
+
+def inquiry_query(inquiry: Inquiry, messages: Sequence[Message], limit: int = 5_000) -> str:
+    """What the suggestions are ranked for: the subject, the description and the customer's last
+    five messages (an inquiry that moved on is matched on what the customer says now too)."""
+    inbound = [m.body for m in messages if m.direction is Direction.INBOUND][-5:]
+    return " ".join([inquiry.subject or "", inquiry.description, *inbound])[:limit]
 
 
 def suggest(

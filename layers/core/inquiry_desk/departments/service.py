@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from inquiry_desk.deadlines.decisions import NamedTimer, ceil_minute
 from inquiry_desk.errors import Conflict, NotFound, PayloadError
 from inquiry_desk.ids import new_id
 from inquiry_desk.inquiries.service import Change, InquiryService
@@ -80,6 +81,35 @@ def pending(events: Sequence[InquiryEvent]) -> list[PendingRequest]:
     return sorted(out, key=lambda p: p.due)
 
 
+def breached(events: Sequence[InquiryEvent]) -> set[str]:
+    """The requests whose breach is on the timeline already."""
+    return {str(e.data.get("request_id")) for e in events if e.type == EventType.DEPARTMENT_BREACHED}
+
+
+def timer_name(inquiry_id: str, request_id: str) -> str:
+    return f"{inquiry_id}-dept-{request_id}"  # the inquiry's prefix: synced with its other schedules
+
+
+def department_timers(inquiry: Inquiry, events: Sequence[InquiryEvent], now: datetime) -> list[NamedTimer]:
+    """One named schedule per unanswered, not yet breached request, at its due time (R4.3)."""
+    done = breached(events)
+    return [
+        NamedTimer(
+            timer_name(inquiry.inquiry_id, p.request_id),
+            ceil_minute(max(p.due, now)),
+            {"department": {"inquiry_id": inquiry.inquiry_id, "request_id": p.request_id}},
+        )
+        for p in pending(events)
+        if p.request_id not in done
+    ]
+
+
+def changes_timers(events: Sequence[InquiryEvent], since_seq: int) -> bool:
+    """Whether the events after `since_seq` open, answer or breach a department request."""
+    kinds = (EventType.DEPARTMENT_REQUESTED, EventType.DEPARTMENT_ANSWERED, EventType.DEPARTMENT_BREACHED)
+    return any(e.seq > since_seq and e.type in kinds for e in events)
+
+
 class DepartmentRequests:
     def __init__(
         self, inquiries: InquiryService, policy: DepartmentPolicy, calendar: Callable[[], WorkingCalendar]
@@ -132,7 +162,7 @@ class DepartmentRequests:
             kinds: list[tuple[EventType, dict[str, Any]]] = [
                 (EventType.DEPARTMENT_ANSWERED, {**base, "answer": answer.strip(), "late": late})
             ]
-            if late:
+            if late and request_id not in breached(timeline.events):  # the timer may have recorded it
                 late_by = int((at - due).total_seconds())
                 kinds.append(
                     (EventType.DEPARTMENT_BREACHED, {**base, "answered_at": at.isoformat(), "late_seconds": late_by})
@@ -140,6 +170,31 @@ class DepartmentRequests:
             return _events(timeline, at, by, kinds)
 
         return self._inquiries.change(inquiry_id, decide)
+
+    def overdue(self, inquiry_id: str, request_id: str, at: datetime) -> str:
+        """The request's timer fired: a breach on the timeline if it is still unanswered and due."""
+        outcome = "nothing"
+
+        def decide(timeline: Timeline) -> Change | None:
+            nonlocal outcome
+            waiting = next((p for p in pending(timeline.events) if p.request_id == request_id), None)
+            if waiting is None or request_id in breached(timeline.events):
+                outcome = "answered or recorded already"
+                return None
+            if at < waiting.due:
+                outcome = "not due yet"
+                return None
+            outcome = "breached"
+            data = {
+                "request_id": request_id,
+                "department": waiting.department,
+                "due": waiting.due.isoformat(),
+                "late_seconds": int((at - waiting.due).total_seconds()),
+            }
+            return _events(timeline, at, "sla", [(EventType.DEPARTMENT_BREACHED, data)])
+
+        self._inquiries.change(inquiry_id, decide)
+        return outcome
 
 
 def _events(timeline: Timeline, at: datetime, actor: str, kinds: list[tuple[EventType, dict[str, Any]]]) -> Change:

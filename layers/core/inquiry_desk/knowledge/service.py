@@ -61,15 +61,28 @@ class KnowledgeService:
         return found
 
     def catalogue(
-        self, language: str | None = None, category: str | None = None, include_unpublished: bool = False
+        self,
+        language: str | None = None,
+        category: str | None = None,
+        include_unpublished: bool = False,
+        query: str | None = None,
     ) -> list[Article]:
-        return [
+        """Current versions (newest edit first), or with `query` the matching ones, best first (BM25
+        over title, body and product; the title counts twice)."""
+        found = [
             a
             for a in self._store.catalogue()
             if (include_unpublished or a.status is ArticleStatus.PUBLISHED)
             and (language is None or _same_language(a.language, language))
             and (category is None or category in a.categories)
         ]
+        if not query or not query.strip():
+            return found
+        from inquiry_desk.answers.ranking import bm25_scores
+
+        scores = bm25_scores(query, [f"{a.title} {a.title} {a.body} {a.product or ''}" for a in found])
+        ranked = sorted(zip(scores, range(len(found)), found, strict=True), key=lambda t: (-t[0], t[1]))
+        return [a for score, _, a in ranked if score > 0]
 
     def _next(self, current: Article, base_version: int, by: str, note: str | None, **changes: object) -> Article:
         if base_version != current.version:

@@ -270,7 +270,9 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
         StepFunctionsLadders(client("stepfunctions"), timers.escalation_state_machine_arn),
         inquiry_service(),
         utc_now,
-        closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None,
+        with_department_timers(
+            closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None
+        ),
         NamedScheduleSet(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
     )
 
@@ -594,16 +596,14 @@ def knowledge_service() -> Any:
 def suggestions_for(inquiry_id: str, visible: Callable[[str | None], bool]) -> Any:
     """Suggested templates and articles in the customer's language, and similar resolved cases
     the caller may see (their teams), for one inquiry (R7.2)."""
-    from inquiry_desk.answers.suggestions import suggest
+    from inquiry_desk.answers.suggestions import inquiry_query, suggest
     from inquiry_desk.errors import NotFound
-    from inquiry_desk.model import Direction
 
     timeline = repository().timeline(inquiry_id)
     if timeline is None:
         raise NotFound(f"no inquiry {inquiry_id}")
     inquiry = timeline.inquiry
-    inbound = [m.body for m in timeline.messages if m.direction is Direction.INBOUND][-5:]
-    query = " ".join([inquiry.subject or "", inquiry.description, *inbound])[:5_000]
+    query = inquiry_query(inquiry, timeline.messages)
     settings = knowledge_policy().suggestions
     articles = knowledge_store().catalogue(settings.max_articles)
     since = utc_now() - timedelta(days=settings.similar_cases.days)
@@ -642,3 +642,14 @@ def check_content_ref(ref: str) -> None:
         return
     if knowledge_store().version(parsed.content_id, int(parsed.version or 0)) is None:
         raise PayloadError(f"no article {parsed.content_id} version {parsed.version}")
+
+
+def with_department_timers(loop: Any) -> Any:
+    """The enforcer's named schedules: the closing loop's (when it has a target) and one per open
+    cross-department request at its due time (R4.3); `sync` keeps exactly their union."""
+    from inquiry_desk.departments.service import department_timers
+
+    return lambda inquiry, events, now: [
+        *(loop(inquiry, events, now) if loop else []),
+        *department_timers(inquiry, events, now),
+    ]
