@@ -134,3 +134,17 @@ def test_content_refs_parse_with_and_without_a_variant() -> None:
     assert new is not None and new.variant == "b" and new.without_variant == "template:faq.after_sales_return@1"
     assert str(parse("article:A01@3")) == "article:A01@3"
     assert parse("not a ref") is None
+
+
+def test_the_automatic_faq_answer_follows_the_inquirys_variant_too_R7_1() -> None:
+    from datetime import datetime
+
+    from inquiry_desk.answers.automatic import automatic_answers
+
+    key = next(f"Q{n}" for n in range(100) if templates.variant_for("faq.after_sales_return", f"Q{n}") == "b")
+    at = datetime(2026, 3, 3, 3, 0, tzinfo=T0.tzinfo)
+    got = automatic_answers(
+        "email", "en", "after_sales_return", 0.99, at, lambda _: True, lambda x: x, "Asia/Shanghai", variant_key=key
+    )
+    faq = next(a for a in got if a.template_id == "faq.after_sales_return")
+    assert faq.content_ref == "template:faq.after_sales_return@1#b" and faq.lineage["template_variant"] == "b"

@@ -557,6 +557,7 @@ def answer_automatically(inquiry_id: str) -> None:
         calendar.is_open,
         lambda at: calendar.add_business_time(at, timedelta(0)),
         p.calendars[calendar_id].timezone,
+        variant_key=inquiry.inquiry_id,  # an A/B-tested FAQ answer: the inquiry's own variant (R7.1)
     )
     service = inquiry_service()
     for answer in answers:
