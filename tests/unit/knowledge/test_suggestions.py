@@ -148,3 +148,39 @@ def test_the_automatic_faq_answer_follows_the_inquirys_variant_too_R7_1() -> Non
     )
     faq = next(a for a in got if a.template_id == "faq.after_sales_return")
     assert faq.content_ref == "template:faq.after_sales_return@1#b" and faq.lineage["template_variant"] == "b"
+
+
+def test_the_hit_rate_counts_agent_replies_taken_from_the_suggestions_R7_2() -> None:
+    from inquiry_desk.model import InquiryEvent
+    from inquiry_desk.reports import metrics as m
+    from inquiry_desk.reports.counting import contributions
+    from inquiry_desk.reports.recompute import recompute
+    from inquiry_desk.reports.settings import load_report_policy
+
+    from tests.fakes import T0 as t0
+
+    policy = load_report_policy()
+    asked = inquiry(inquiry_id="Q1", received_at=t0)
+    received = InquiryEvent(inquiry_id="Q1", seq=1, type=EventType.RECEIVED, at=t0, data={"channel": "email"})
+    used = InquiryEvent(
+        inquiry_id="Q1",
+        seq=2,
+        type=EventType.REPLIED,
+        at=t0 + timedelta(minutes=5),
+        actor="agent-1",
+        data={"message_id": "M1", "content_ref": "article:A1@2", "suggestion_rank": 1},
+    )
+    typed = InquiryEvent(
+        inquiry_id="Q1", seq=3, type=EventType.REPLIED, at=t0 + timedelta(minutes=9), actor="agent-1", data={}
+    )
+    timeline = [received, used, typed]
+    totals: Counter[str] = Counter()
+    for event in timeline:
+        for counter, amount in contributions(event, asked, timeline, policy).counters.get("all", {}).items():
+            totals[counter] += amount
+    assert (totals[m.SUGGESTION_REPLIES], totals[m.HUMAN_REPLIES], totals[m.KB_REPLIES]) == (1, 2, 1)
+    assert m.metric(policy, "suggestion_hit_rate").value(dict(totals)) == 0.5
+    from inquiry_desk.ports import Timeline
+
+    day = next(iter(recompute([Timeline(asked, timeline, [])], policy).values()))
+    assert day["all"][m.SUGGESTION_REPLIES] == 1  # the audit recomputation agrees
