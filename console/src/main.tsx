@@ -8,7 +8,7 @@ import { KnowledgePage } from "./knowledge";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
-import { config, endSession, expired, go, isSupervisor, route, session, setConfig } from "./state";
+import { config, endSession, expired, go, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
 const ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/New_York", "UTC"];
@@ -116,8 +116,8 @@ function Header() {
 }
 
 function Nav({ current }: { current: string }) {
-  const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
-  items.push(["#/record", t("view.record")]);
+  const items: [string, string][] = isProductOnly() ? [] : VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
+  if (!isProductOnly()) items.push(["#/record", t("view.record")]);
   items.push(["#/knowledge", t("knowledge")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
   return (
@@ -132,8 +132,8 @@ function Nav({ current }: { current: string }) {
 }
 
 function Desk() {
-  const hash = route.value || `#/view/${isSupervisor() ? "team" : "mine"}`;
-  const [, kind, id] = hash.split("/");
+  const hash = route.value || (isProductOnly() ? "#/knowledge" : `#/view/${isSupervisor() ? "team" : "mine"}`);
+  const [, kind, id] = isProductOnly() && !hash.startsWith("#/knowledge") ? ["", "knowledge"] : hash.split("/");
   let page;
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;

@@ -87,3 +87,28 @@ def test_R7_2_an_agent_answers_from_a_suggested_article_and_the_timeline_shows_i
     console.assert_accessible()
     console.shot("inquiry-departments-zh")
     assert console.errors == [], console.errors
+
+
+def test_R7_2_product_staff_sign_in_to_the_knowledge_base_only(console: Console, desk: RunningDesk) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("product", "en")
+    expect(page.locator("#knowledge-title")).to_be_visible()
+    expect(page.locator('nav a[href^="#/view/"]')).to_have_count(0)
+    page.click("#new-article")
+    page.fill("#article-form input[name=title]", "Power bank: charging safely")
+    page.fill("#article-form textarea[name=body]", "Use the cable in the box; stop if it gets hot.")
+    page.fill("#article-form input[name=language]", "en")
+    page.fill("#article-form input[name=categories]", "fault_report usage_help")
+    page.click("#save-article")
+    expect(page.locator("#article-meta")).to_contain_text("fault_report, usage_help")
+    page.click("#toggle-publish")
+    expect(page.locator("#article-meta")).to_contain_text("unpublished")
+    expect(page.locator("#article-versions li")).to_have_count(2)
+    console.assert_accessible()
+    console.shot("knowledge-product-en")
+    token = desk.token("product")
+    refused = requests.get(f"{desk.url}/api/inquiries", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert refused.status_code == 403  # product staff reach the knowledge base only
+    assert console.errors == [], console.errors
