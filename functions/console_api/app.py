@@ -441,7 +441,10 @@ def _draft(request: ArticleRequest) -> Any:
     )
 
 
-_ARTICLE_ERRORS: dict[int, Any] = {404: {"description": "No such article (or version)"}}
+_ARTICLE_ERRORS: dict[int, Any] = {
+    200: {"description": "The article (or its versions)"},
+    404: {"description": "No such article (or version)"},
+}
 
 
 @app.get("/api/knowledge", tags=["knowledge"], summary="Knowledge-base articles (current versions), searchable")
@@ -602,7 +605,11 @@ def open_department_request(
     "/api/inquiries/<inquiry_id>/department-requests/<request_id>/answer",
     tags=["departments"],
     summary="The department's answer (after its due time it is recorded as a breach)",
-    responses={404: {"description": "No such request"}, 409: {"description": "Answered already"}},
+    responses={
+        200: {"description": "Recorded (late: with a breach on the timeline)"},
+        404: {"description": "No such request"},
+        409: {"description": "Answered already"},
+    },
 )
 @requires(Need.INQUIRY)
 def answer_department_request(
