@@ -656,6 +656,12 @@ def _console_load(url: str, rounds: int = 5) -> Metrics:
 _partial: Metrics = {}
 
 
+def bench_suggestions() -> Metrics:
+    from bench.knowledge_bench import bench_suggestions as run
+
+    return run()
+
+
 def main() -> None:
     results: Metrics = {}
     for name, bench in (
@@ -669,6 +675,7 @@ def main() -> None:
         ("closing the loop", _bench_closing_loop),
         ("reports", bench_reports),
         ("console size", bench_console_size),
+        ("suggestions", bench_suggestions),
     ):
         print(f"running {name} ...", flush=True)
         try:

@@ -35,7 +35,7 @@ REPORT_POLICY = CORE_PACKAGE_DIR / "policies" / "reports.json"
 OUT_CONSOLE_URL = "ConsoleUrl"
 MAIL_PREFIX = "inbound/"
 
-AGENT_GROUPS = ("agents", "supervisors", "admins")
+AGENT_GROUPS = ("agents", "supervisors", "admins", "product")  # product: knowledge base only (R7.2)
 TEAM_GROUP_PREFIX = "team:"  # Cognito group per team: team:<team id> (see inquiry_desk.access)
 
 

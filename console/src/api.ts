@@ -238,3 +238,101 @@ export const api = {
       body: JSON.stringify({ action, ...fields }),
     }).then((b) => b.inquiry),
 };
+
+// --- knowledge base and suggestions (R7.1, R7.2), cross-department requests (R4.3) ---------------
+export interface Article {
+  article_id: string;
+  version: number;
+  title: string;
+  body: string;
+  language: string;
+  categories: string[];
+  product: string | null;
+  status: "published" | "unpublished";
+  edited_by: string;
+  edited_at: string;
+  created_by: string;
+  created_at: string;
+  change_note: string | null;
+}
+
+export interface SuggestedAnswer {
+  kind: "template" | "article";
+  content_id: string;
+  version: number;
+  title: string;
+  text: string;
+  language: string;
+  content_ref: string;
+  categories: string[];
+  score: number;
+  rank: number;
+  variant: string | null;
+}
+
+export interface SimilarCase {
+  inquiry_id: string;
+  category: string | null;
+  status: string;
+  description: string;
+  result: string | null;
+  cause: string | null;
+  solution: string | null;
+  score: number;
+}
+
+export interface Suggestions {
+  language: string;
+  category: string | null;
+  answers: SuggestedAnswer[];
+  similar_cases: SimilarCase[];
+}
+
+export type ArticleFields = Pick<Article, "title" | "body" | "language" | "categories"> & {
+  product?: string;
+  base_version?: number;
+  change_note?: string;
+};
+
+export const knowledge = {
+  suggestions: (inquiryId: string) => call<Suggestions>(`/api/inquiries/${enc(inquiryId)}/suggestions`),
+  list: (q = "", includeUnpublished = false) =>
+    call<{ articles: Article[] }>(
+      `/api/knowledge?include_unpublished=${includeUnpublished}${q ? `&q=${enc(q)}` : ""}`,
+    ).then((b) => b.articles),
+  get: (id: string, version?: number) =>
+    call<{ article: Article }>(`/api/knowledge/${enc(id)}${version ? `?version=${version}` : ""}`).then((b) => b.article),
+  versions: (id: string) => call<{ versions: Article[] }>(`/api/knowledge/${enc(id)}/versions`).then((b) => b.versions),
+  create: (fields: ArticleFields) =>
+    call<{ article: Article }>("/api/knowledge", { method: "POST", body: JSON.stringify(fields) }).then((b) => b.article),
+  edit: (id: string, fields: ArticleFields) =>
+    call<{ article: Article }>(`/api/knowledge/${enc(id)}`, { method: "PUT", body: JSON.stringify(fields) }).then(
+      (b) => b.article,
+    ),
+  setPublished: (id: string, published: boolean) =>
+    call<{ article: Article }>(`/api/knowledge/${enc(id)}/${published ? "publish" : "unpublish"}`, {
+      method: "POST",
+      body: "{}",
+    }).then((b) => b.article),
+};
+
+export interface DepartmentInfo {
+  name_zh: string;
+  name_en: string;
+  respond_within_hours: number;
+}
+
+export const departments = {
+  list: () =>
+    call<{ departments: Record<string, DepartmentInfo> }>("/api/departments").then((b) => b.departments),
+  ask: (inquiryId: string, department: string, needed: string) =>
+    call<{ request_id: string }>(`/api/inquiries/${enc(inquiryId)}/department-requests`, {
+      method: "POST",
+      body: JSON.stringify({ department, needed }),
+    }),
+  answer: (inquiryId: string, requestId: string, answer: string) =>
+    call<{ inquiry: Inquiry }>(`/api/inquiries/${enc(inquiryId)}/department-requests/${enc(requestId)}/answer`, {
+      method: "POST",
+      body: JSON.stringify({ answer }),
+    }),
+};

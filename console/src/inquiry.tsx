@@ -5,6 +5,8 @@ import { api, ApiError, SessionExpired, type Customer, type Inquiry, type Inquir
 import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
+import { SuggestionsPanel, type Picked } from "./suggestions";
+import { DepartmentRequests } from "./departments";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
@@ -22,6 +24,7 @@ function describe(e: InquiryEvent): string {
   if (e.type === "assigned" && !d.owner) key = "ev.queued";
   else if (e.type === "note" && d.delivery) key = `ev.delivery_${d.delivery === "sent" ? "sent" : "failed"}`;
   else if (e.type === "note" && d.unlinked) key = "ev.unlinked";
+  else if (e.type === "replied" && d.content_ref) key = "ev.replied_from";
   else if (e.type === "note" && !d.text)
     vars.text = Object.entries(d)
       .map(([k, v]) => `${k}=${text(v)}`)
@@ -94,6 +97,7 @@ export function InquiryPage({ id }: { id: string }) {
   const [form, setForm] = useState<Form>(null);
   const [busy, setBusy] = useState(false);
   const reply = useRef<HTMLTextAreaElement>(null);
+  const [picked, setPicked] = useState<Picked | null>(null); // the suggestion the reply came from (R7.2)
 
   const refresh = async () => {
     try {
@@ -105,7 +109,7 @@ export function InquiryPage({ id }: { id: string }) {
   };
   usePoll(refresh, [id]);
 
-  const act = async (action: ActionName, fields: Record<string, string> = {}) => {
+  const act = async (action: ActionName, fields: Record<string, string | number> = {}) => {
     setBusy(true);
     try {
       await api.act(id, action, fields);
@@ -159,7 +163,20 @@ export function InquiryPage({ id }: { id: string }) {
   const sendReply = async (event: Event) => {
     event.preventDefault();
     const text = reply.current?.value.trim();
-    if (text && (await act("reply", { text })) && reply.current) reply.current.value = "";
+    const lineage: Record<string, string | number> = picked
+      ? { content_ref: picked.content_ref, suggestion_rank: picked.rank }
+      : {};
+    if (text && (await act("reply", { text, ...lineage })) && reply.current) {
+      reply.current.value = "";
+      setPicked(null);
+    }
+  };
+  const pick = (chosen: Picked) => {
+    if (reply.current) {
+      reply.current.value = chosen.text;
+      reply.current.focus();
+    }
+    setPicked(chosen);
   };
 
   const deadlineEvents = data.events.filter((e) => e.type.startsWith("deadline_") || e.type === "escalated");
@@ -265,6 +282,15 @@ export function InquiryPage({ id }: { id: string }) {
                 <label for="reply">{t("reply")}</label>
                 <ReplyWindow data={data} />
                 <textarea id="reply" ref={reply} rows={3} placeholder={t("replyHint")} />
+                {picked && (
+                  <p class="muted" id="reply-source">
+                    {picked.content_ref}{" "}
+                    <button type="button" class="link" onClick={() => setPicked(null)}>
+                      ×
+                    </button>
+                  </p>
+                )}
+                <SuggestionsPanel inquiryId={i.inquiry_id} onPick={pick} />
                 <button type="submit" id="send" disabled={busy}>
                   {t("send")}
                 </button>
@@ -298,6 +324,7 @@ export function InquiryPage({ id }: { id: string }) {
             </ul>
           </section>
           <CustomerPanel inquiry={i} />
+          {i.status !== "closed" && <DepartmentRequests inquiryId={i.inquiry_id} events={data.events} onChange={refresh} />}
         </aside>
       </div>
     </article>

@@ -4,10 +4,11 @@ import { useState } from "preact/hooks";
 import { loadConfig, signIn, signOut, ApiError } from "./api";
 import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
 import { InquiryPage } from "./inquiry";
+import { KnowledgePage } from "./knowledge";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
-import { config, endSession, expired, go, isSupervisor, route, session, setConfig } from "./state";
+import { config, endSession, expired, go, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
 const ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/New_York", "UTC"];
@@ -115,8 +116,9 @@ function Header() {
 }
 
 function Nav({ current }: { current: string }) {
-  const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
-  items.push(["#/record", t("view.record")]);
+  const items: [string, string][] = isProductOnly() ? [] : VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
+  if (!isProductOnly()) items.push(["#/record", t("view.record")]);
+  items.push(["#/knowledge", t("knowledge")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
   return (
     <nav aria-label={t("views")}>
@@ -130,17 +132,18 @@ function Nav({ current }: { current: string }) {
 }
 
 function Desk() {
-  const hash = route.value || `#/view/${isSupervisor() ? "team" : "mine"}`;
-  const [, kind, id] = hash.split("/");
+  const hash = route.value || (isProductOnly() ? "#/knowledge" : `#/view/${isSupervisor() ? "team" : "mine"}`);
+  const [, kind, id] = isProductOnly() && !hash.startsWith("#/knowledge") ? ["", "knowledge"] : hash.split("/");
   let page;
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
   else if (kind === "record") page = <RecordPage />;
+  else if (kind === "knowledge") page = <KnowledgePage id={id ? decodeURIComponent(id) : undefined} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : hash} />
+      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>

@@ -50,3 +50,9 @@ export function usePoll(load: () => Promise<void>, deps: unknown[]): void {
     };
   }, deps);
 }
+
+/** Product staff (group `product`) without a desk role keep the knowledge base only (R7.2). */
+export function isProductOnly(): boolean {
+  const groups = session.value?.groups ?? [];
+  return groups.includes("product") && !groups.some((g) => g === "agents" || g === "supervisors" || g === "admins");
+}

@@ -52,6 +52,12 @@ class ReplyRequest(_Action):
     content_ref: str | None = Field(
         default=None, max_length=200, description="the template/article version used, e.g. template:returns@3"
     )
+    suggestion_rank: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="the text came from the suggestions offered, at this rank (R7.2 hit rate)",
+    )
 
 
 class WaitOnCustomerRequest(_Action):
@@ -184,6 +190,8 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @requires(Need.INQUIRY_ACTION)
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     data = request.model_dump(exclude={"action"}, exclude_none=True)
+    if data.get("content_ref"):
+        composition.check_content_ref(str(data["content_ref"]))  # a real template/article version (R7)
     inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
@@ -402,6 +410,215 @@ def live_monitor() -> Any:
 
     picture = live(composition.counter_store(), composition.report_policy(), utc_now())
     return json_response(200, {"channels": [asdict(c) for c in picture]})
+
+
+# --- knowledge base (R7.1, R7.2): agents and product staff edit; every edit a new version --------
+class ArticleRequest(BaseModel):
+    """A new article, or the next version of one (with the version it was edited from)."""
+
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=20_000, description="plain text; always shown as text")
+    language: str = Field(min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    categories: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
+    product: str | None = Field(default=None, max_length=200)
+    base_version: int | None = Field(default=None, ge=1, description="editing: the version the edit started from")
+    change_note: str | None = Field(default=None, max_length=2_000)
+
+
+class ArticleStatusRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=2_000, description="why")
+
+
+def _draft(request: ArticleRequest) -> Any:
+    from inquiry_desk.knowledge.model import ArticleDraft
+
+    categories = composition.policy().categories
+    unknown = [c for c in request.categories if c not in categories]
+    if unknown:
+        raise PayloadError(f"no category {unknown[0]!r}; categories are {', '.join(sorted(categories))}")
+    return ArticleDraft.model_validate(
+        request.model_dump(include={"title", "body", "language", "categories", "product"})
+    )
+
+
+_ARTICLE_ERRORS: dict[int, Any] = {
+    200: {"description": "The article (or its versions)"},
+    404: {"description": "No such article (or version)"},
+}
+
+
+@app.get("/api/knowledge", tags=["knowledge"], summary="Knowledge-base articles (current versions), searchable")
+@requires(Need.KNOWLEDGE)
+def list_articles(
+    q: Annotated[str | None, Query(max_length=500, description="words to search for (BM25 ranking)")] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    include_unpublished: Annotated[bool, Query()] = False,
+) -> Any:
+    articles = composition.knowledge_service().catalogue(language, category, include_unpublished, q)
+    return json_response(200, {"articles": [_dump(a) for a in articles]})
+
+
+@app.post(
+    "/api/knowledge",
+    tags=["knowledge"],
+    summary="Write a new article (version 1)",
+    responses={201: {"description": "Created"}},
+)
+@requires(Need.KNOWLEDGE)
+def create_article(request: Annotated[ArticleRequest, Body()]) -> Any:
+    article = composition.knowledge_service().create(_draft(request), _actor())
+    logger.info("article created", extra={"article_id": article.article_id})
+    return json_response(201, {"article": _dump(article)})
+
+
+@app.get(
+    "/api/knowledge/<article_id>",
+    tags=["knowledge"],
+    summary="An article: current or one version",
+    responses=_ARTICLE_ERRORS,
+)
+@requires(Need.KNOWLEDGE)
+def get_article(
+    article_id: Annotated[str, Path(max_length=64)], version: Annotated[int | None, Query(ge=1)] = None
+) -> Any:
+    return json_response(200, {"article": _dump(composition.knowledge_service().get(article_id, version))})
+
+
+@app.get(
+    "/api/knowledge/<article_id>/versions",
+    tags=["knowledge"],
+    summary="Every version, who and when",
+    responses=_ARTICLE_ERRORS,
+)
+@requires(Need.KNOWLEDGE)
+def article_versions(article_id: Annotated[str, Path(max_length=64)]) -> Any:
+    return json_response(200, {"versions": [_dump(a) for a in composition.knowledge_service().versions(article_id)]})
+
+
+@app.put(
+    "/api/knowledge/<article_id>",
+    tags=["knowledge"],
+    summary="Edit: a new version (old ones are kept)",
+    responses={**_ARTICLE_ERRORS, 409: {"description": "Someone saved a newer version: re-read and edit"}},
+)
+@requires(Need.KNOWLEDGE)
+def edit_article(article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleRequest, Body()]) -> Any:
+    if request.base_version is None:
+        raise PayloadError("say which version you edited (base_version)")
+    article = composition.knowledge_service().edit(
+        article_id, _draft(request), _actor(), request.base_version, request.change_note
+    )
+    return json_response(200, {"article": _dump(article)})
+
+
+def _set_status(article_id: str, unpublish: bool, note: str | None) -> Any:
+    from inquiry_desk.knowledge.model import ArticleStatus
+
+    wanted = ArticleStatus.UNPUBLISHED if unpublish else ArticleStatus.PUBLISHED
+    article = composition.knowledge_service().set_status(article_id, wanted, _actor(), note)
+    return json_response(200, {"article": _dump(article)})
+
+
+@app.post(
+    "/api/knowledge/<article_id>/unpublish",
+    tags=["knowledge"],
+    summary="Unpublish (archive): a new version, kept and readable, never suggested",
+    responses=_ARTICLE_ERRORS,
+)
+@requires(Need.KNOWLEDGE)
+def unpublish_article(
+    article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleStatusRequest, Body()]
+) -> Any:
+    return _set_status(article_id, True, request.note)
+
+
+@app.post(
+    "/api/knowledge/<article_id>/publish",
+    tags=["knowledge"],
+    summary="Publish an unpublished article again: a new version",
+    responses=_ARTICLE_ERRORS,
+)
+@requires(Need.KNOWLEDGE)
+def publish_article(
+    article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleStatusRequest, Body()]
+) -> Any:
+    return _set_status(article_id, False, request.note)
+
+
+@app.get(
+    "/api/inquiries/<inquiry_id>/suggestions",
+    tags=["knowledge"],
+    summary="Suggested templates and articles in the customer's language, and similar resolved cases",
+)
+@requires(Need.INQUIRY)
+def inquiry_suggestions(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
+    principal = current_principal(app)
+    return json_response(200, composition.suggestions_for(inquiry_id, principal.sees).to_json())
+
+
+@app.get(
+    "/api/templates/ab", tags=["knowledge"], summary="A/B template variants: replies, CSAT and reopens per variant"
+)
+@requires(Need.SUPERVISE)
+def template_ab() -> Any:
+    return json_response(200, {"variants": composition.template_ab_outcomes()})
+
+
+# --- cross-department requests (R4.3) ----------------------------------------------------------------
+class DepartmentRequestBody(BaseModel):
+    department: str = Field(min_length=1, max_length=64, description="a department of policies/departments.json")
+    needed: str = Field(min_length=1, max_length=5_000, description="what the department is asked for")
+
+
+class DepartmentAnswerBody(BaseModel):
+    answer: str = Field(min_length=1, max_length=5_000)
+
+
+@app.get(
+    "/api/departments", tags=["departments"], summary="The departments an agent can ask, with their response times"
+)
+@requires(Need.SIGNED_IN)
+def list_departments() -> Any:
+    from inquiry_desk.departments.service import load_departments
+
+    return json_response(200, {"departments": {k: _dump(v) for k, v in load_departments().departments.items()}})
+
+
+@app.post(
+    "/api/inquiries/<inquiry_id>/department-requests",
+    tags=["departments"],
+    summary="Ask another department (warehouse, logistics, tech) for what is needed, with its deadline",
+    responses={201: {"description": "Opened; the timeline shows it with its due time"}},
+)
+@requires(Need.INQUIRY)
+def open_department_request(
+    inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[DepartmentRequestBody, Body()]
+) -> Any:
+    inquiry, request_id = composition.department_requests().open(
+        inquiry_id, request.department, request.needed, _actor(), utc_now()
+    )
+    return json_response(201, {"request_id": request_id, "inquiry": _dump(inquiry)})
+
+
+@app.post(
+    "/api/inquiries/<inquiry_id>/department-requests/<request_id>/answer",
+    tags=["departments"],
+    summary="The department's answer (after its due time it is recorded as a breach)",
+    responses={
+        200: {"description": "Recorded (late: with a breach on the timeline)"},
+        404: {"description": "No such request"},
+        409: {"description": "Answered already"},
+    },
+)
+@requires(Need.INQUIRY)
+def answer_department_request(
+    inquiry_id: Annotated[str, Path(max_length=64)],
+    request_id: Annotated[str, Path(max_length=64)],
+    request: Annotated[DepartmentAnswerBody, Body()],
+) -> Any:
+    inquiry = composition.department_requests().answer(inquiry_id, request_id, request.answer, _actor(), utc_now())
+    return json_response(200, {"inquiry": _dump(inquiry)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

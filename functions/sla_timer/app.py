@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.deadlines.contracts import (
+    DepartmentDue,
     EscalationStep,
     QueueBatch,
     Reconcile,
@@ -77,5 +78,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         state = _enforcer.escalate(parsed.escalation)
         logger.info("escalation step", extra=state.model_dump(mode="json"))
         return dict(state.model_dump(mode="json"))
+    if isinstance(parsed, DepartmentDue):  # a cross-department request's due time (R4.3)
+        from inquiry_desk.model import utc_now
+
+        due = parsed.department
+        outcome = composition.department_requests().overdue(due.inquiry_id, due.request_id, utc_now())
+        logger.info("department request due", extra={"request_id": due.request_id, "outcome": outcome})
+        return {"verdict": outcome}
     assert isinstance(parsed, (Reconcile, ScheduledEvent))
     return dict(_enforcer.reconcile(composition.teams()))

@@ -274,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desk_ops import triage_cli
 
     triage_cli.register(sub)
+    from desk_ops import knowledge_cli
+
+    knowledge_cli.register(sub)
     return parser
 
 

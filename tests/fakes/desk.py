@@ -12,6 +12,7 @@ from inquiry_desk.customers.linking import CustomerService
 from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
 from inquiry_desk.deadlines.planner import DeadlinePlanner
 from inquiry_desk.deadlines.policy import SlaPolicy, load_policy, shipped_policy_path
+from inquiry_desk.departments.service import department_timers
 from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.intake.service import IntakeService
 from inquiry_desk.model import Channel, Identity, InboundMessage, Urgency
@@ -108,7 +109,10 @@ class Desk:
             self.ladders,
             self.inquiries(),
             self.clock,
-            more_timers=lambda inquiry, events, now: loop_timers(loop, inquiry, events, now, SURVEY_FUNCTION),
+            more_timers=lambda inquiry, events, now: [
+                *loop_timers(loop, inquiry, events, now, SURVEY_FUNCTION),
+                *department_timers(inquiry, events, now),
+            ],
             schedules=self.schedules,
         )
 

@@ -32,8 +32,10 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {  # user -> (role group, teams)
     "complaints-supervisor": ("supervisors", ("complaints",)),
     "admin": ("admins", ()),
     "no-role": ("", ("orders",)),  # signed in, in a team, but in none of the role groups
+    "product-staff": ("product", ()),  # product staff: the knowledge base only (R7.2)
 }
-EVERY_ROLE = frozenset(u for u, (role, _) in ROLES.items() if role)
+EVERY_ROLE = frozenset(u for u, (role, _) in ROLES.items() if role and role != "product")
+KNOWLEDGE_EDITORS = EVERY_ROLE | {"product-staff"}
 ORDERS = frozenset({"orders-agent", "orders-supervisor", "admin"})
 SUPERVISORS = frozenset({"orders-supervisor", "complaints-supervisor", "admin"})
 
@@ -57,6 +59,20 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/reports/{period}/inquiries"): SUPERVISORS,
     ("GET", "/api/reports/{period}/unresolved"): SUPERVISORS,
     ("GET", "/api/monitor"): EVERY_ROLE,  # the live picture per channel (counts, no customer data)
+    # knowledge base (R7.2): agents and product staff edit it; suggestions follow the inquiry's team
+    ("GET", "/api/knowledge"): KNOWLEDGE_EDITORS,
+    ("POST", "/api/knowledge"): KNOWLEDGE_EDITORS,
+    ("GET", "/api/knowledge/{article_id}"): KNOWLEDGE_EDITORS,
+    ("PUT", "/api/knowledge/{article_id}"): KNOWLEDGE_EDITORS,
+    ("GET", "/api/knowledge/{article_id}/versions"): KNOWLEDGE_EDITORS,
+    ("POST", "/api/knowledge/{article_id}/unpublish"): KNOWLEDGE_EDITORS,
+    ("POST", "/api/knowledge/{article_id}/publish"): KNOWLEDGE_EDITORS,
+    ("GET", "/api/inquiries/{inquiry_id}/suggestions"): ORDERS,
+    ("GET", "/api/templates/ab"): SUPERVISORS,
+    # cross-department requests (R4.3)
+    ("GET", "/api/departments"): EVERY_ROLE,
+    ("POST", "/api/inquiries/{inquiry_id}/department-requests"): ORDERS,
+    ("POST", "/api/inquiries/{inquiry_id}/department-requests/{request_id}/answer"): ORDERS,
 }
 
 
@@ -104,6 +120,8 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
             "day": "2026-11-30",
             "agent": "orders-agent",
             "period": "daily",
+            "article_id": "ANONE",
+            "request_id": "DNONE",
         },
     }
 

@@ -125,6 +125,10 @@ class EventType(StrEnum):
     CORRECTION_SENT = "correction_sent"
     REVIEW_SAMPLED = "review_sampled"
     REVIEWED = "reviewed"
+    # cross-department requests (departments/, R4.3)
+    DEPARTMENT_REQUESTED = "department_requested"
+    DEPARTMENT_ANSWERED = "department_answered"
+    DEPARTMENT_BREACHED = "department_breached"  # answered after its due time
 
 
 class Attachment(BaseModel):
@@ -232,9 +236,15 @@ class EventData(BaseModel):
 
 
 class MessageRef(EventData):
-    """replied, customer_replied: the message that did it."""
+    """replied, customer_replied: the message that did it; a reply also the content it came from
+    (R7: template/article id and version, the A/B variant) and the rank of the suggestion used."""
 
     message_id: str | None = None
+    template_id: str | None = None
+    template_version: str | None = None
+    template_variant: str | None = None
+    content_ref: str | None = None
+    suggestion_rank: int | None = None
 
 
 class ReceivedData(EventData):
@@ -351,6 +361,20 @@ class LineageData(EventData):
     correction_id: str | None = None
 
 
+class DepartmentRequestData(EventData):
+    """department_requested / _answered / _breached (R4.3): which request, to whom, what was
+    needed, when it was due, the answer and whether it came late."""
+
+    request_id: str | None = None
+    department: str | None = None
+    needed: str | None = None
+    due: str | None = None
+    answer: str | None = None
+    late: bool | None = None
+    answered_at: str | None = None
+    late_seconds: int | None = None
+
+
 EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.RECEIVED: ReceivedData,
     EventType.MESSAGE_ADDED: MessageAddedData,
@@ -380,6 +404,9 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.CORRECTION_SENT: LineageData,
     EventType.REVIEW_SAMPLED: EventData,
     EventType.REVIEWED: EventData,
+    EventType.DEPARTMENT_REQUESTED: DepartmentRequestData,
+    EventType.DEPARTMENT_ANSWERED: DepartmentRequestData,
+    EventType.DEPARTMENT_BREACHED: DepartmentRequestData,
 }
 
 

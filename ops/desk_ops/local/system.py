@@ -33,6 +33,7 @@ DEMO_USERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "admin": ("admins", ()),
     "orders-agent": ("agents", ("orders",)),
     "complaints-supervisor": ("supervisors", ("complaints",)),
+    "product": ("product", ()),  # product staff: the knowledge base only (R7.2)
 }
 # The only Cognito calls the sign-in path passes on: what a browser needs for its own session.
 SIGN_IN_CALLS = frozenset(

@@ -1,9 +1,10 @@
 """Roles, teams and what each may do.
 
 A principal is the signed-in agent: its roles are the Cognito groups `agents`, `supervisors`,
-`admins`; its teams are the groups named `team:<team id>` (e.g. `team:complaints`). Agents act on
-their teams' inquiries; supervisors on their teams' inquiries with supervision rights (assign to
-another agent, reopen, undo a customer link); admins on everything, and only they erase.
+`admins` (and `product`: product staff, who keep the knowledge base only); its teams are the
+groups named `team:<team id>` (e.g. `team:complaints`). Agents act on their teams' inquiries;
+supervisors on their teams' inquiries with supervision rights (assign to another agent, reopen,
+undo a customer link); admins on everything, and only they erase.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ class Role(StrEnum):
     AGENT = "agents"
     SUPERVISOR = "supervisors"
     ADMIN = "admins"
+    PRODUCT = "product"  # product staff: the knowledge base only (R7.2)
+
+
+DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})  # who works inquiries
 
 
 class Need(StrEnum):
     """What a route needs of the principal; every route of the agents' API names exactly one."""
 
-    SIGNED_IN = "signed_in"  # any role; what is listed is limited to the principal's teams
+    SIGNED_IN = "signed_in"  # any desk role; what is listed is limited to the principal's teams
     INQUIRY = "inquiry"  # the path's inquiry belongs to one of the principal's teams
     INQUIRY_ACTION = "inquiry_action"  # as INQUIRY, and the action's own right (supervision...)
     TEAM = "team"  # the path's team is one of the principal's teams
@@ -42,6 +47,7 @@ class Need(StrEnum):
     SUPERVISE_CUSTOMER = "supervise_customer"  # as CUSTOMER, with supervision rights
     SUPERVISE = "supervise"  # supervisors (of any team) and admins: corrections, quality reviews
     ADMIN = "admin"  # admins only
+    KNOWLEDGE = "knowledge"  # any role, product staff too: read and edit the knowledge base (R7.2)
 
 
 # Actions only supervisors (of the inquiry's team) and admins may take.
@@ -64,6 +70,10 @@ class Principal:
 
     def supervises(self, team: str | None) -> bool:
         return self.is_admin or (Role.SUPERVISOR in self.roles and self.sees(team))
+
+    @property
+    def works_inquiries(self) -> bool:
+        return bool(self.roles & DESK_ROLES)
 
     def sees_any(self, teams: Iterable[str | None]) -> bool:
         return self.is_admin or any(self.sees(t) for t in teams)
@@ -91,7 +101,7 @@ def principal_from_claims(claims: Mapping[str, Any] | None) -> Principal:
 
 def require_role(principal: Principal) -> None:
     if not principal.roles:
-        raise Forbidden(f"{principal.user} is in none of the groups agents, supervisors, admins")
+        raise Forbidden(f"{principal.user} is in none of the groups agents, supervisors, admins, product")
 
 
 def check_team(principal: Principal, team: str | None, what: str) -> None:

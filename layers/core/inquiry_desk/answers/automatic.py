@@ -26,7 +26,9 @@ def automatic_answers(
     next_open: Callable[[datetime], datetime],
     timezone: str,
     settings: dict[str, Any] | None = None,
+    variant_key: str | None = None,
 ) -> list[Composed]:
+    """`variant_key` (the inquiry id) picks the inquiry's A/B variant of a template under test (R7.1)."""
     auto = automatic_settings() if settings is None else settings
     out: list[Composed] = []
     if channel in auto.get("greeting_channels", ()):
@@ -38,5 +40,5 @@ def automatic_answers(
         out.append(compose("received", language))
     faq = f"faq.{category}"
     if category and has(faq) and confidence >= float(auto.get("faq_min_confidence", 1.0)):
-        out.append(compose(faq, language))
+        out.append(compose(faq, language, variant_key))
     return out

@@ -6,6 +6,7 @@ on the outgoing message, so a wording that turns out wrong finds every customer 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -21,10 +22,21 @@ class Composed:
     version: int
     language: str
     text: str
+    variant: str | None = None  # the A/B variant chosen (R7.1), None when the template has none
 
     @property
     def lineage(self) -> dict[str, str]:
-        return {"template_id": self.template_id, "template_version": str(self.version)}
+        lineage = {"template_id": self.template_id, "template_version": str(self.version)}
+        if self.variant:
+            lineage["template_variant"] = self.variant
+        return lineage
+
+    @property
+    def content_ref(self) -> str:
+        """``template:<id>@<version>`` (``#<variant>`` when the template is under an A/B test)."""
+        from inquiry_desk.answers.lineage import template_ref
+
+        return template_ref(self.template_id, self.version, self.variant)
 
 
 @cache
@@ -43,15 +55,47 @@ def has(template_id: str) -> bool:
     return template_id in _data()["templates"]
 
 
-def compose(template_id: str, language: str | None = None, **values: str) -> Composed:
-    """The template in the customer's language (English for en, else Chinese), placeholders filled."""
+def template_ids() -> list[str]:
+    return sorted(_data()["templates"])
+
+
+def template(template_id: str) -> dict[str, Any]:
+    """The template's data as the policy file has it (version, languages, categories, variants)."""
+    found: dict[str, Any] = _data()["templates"][template_id]
+    return found
+
+
+def variant_for(template_id: str, key: str) -> str | None:
+    """The A/B variant (R7.1) of `template_id` for `key` (the inquiry id): deterministic, so one
+    inquiry always gets the same wording, and spread by the policy's split (e.g. a 50 / b 50).
+    None when the template has no variants."""
+    split: dict[str, int] = template(template_id).get("split") or {}
+    if not template(template_id).get("variants") or not split:
+        return None
+    total = sum(int(w) for w in split.values())
+    if total <= 0:
+        return None
+    bucket = int.from_bytes(hashlib.sha256(f"{template_id}:{key}".encode()).digest()[:8], "big") % total
+    for name, weight in sorted(split.items()):
+        if bucket < int(weight):
+            return name
+        bucket -= int(weight)
+    return None  # unreachable: the buckets cover the total
+
+
+def compose(template_id: str, language: str | None = None, variant_key: str | None = None, **values: str) -> Composed:
+    """The template in the customer's language (English for en, else Chinese), placeholders filled;
+    with `variant_key` (the inquiry id) a template under an A/B test gives that inquiry's variant."""
     data = _data()
-    template = data["templates"][template_id]
+    chosen = template(template_id)
     lang = "en" if (language or "").lower().startswith("en") else "zh"
-    if lang not in template:
+    variant = variant_for(template_id, variant_key) if variant_key else None
+    texts = chosen.get("variants", {}).get(variant, {}) if variant else {}
+    wording = {**{k: v for k, v in chosen.items() if isinstance(v, str)}, **texts}
+    if lang not in wording:
         lang = "zh"
     company = data.get("company", {}).get(lang, "")
-    return Composed(template_id, int(template["version"]), lang, template[lang].format(company=company, **values))
+    return Composed(template_id, int(chosen["version"]), lang, wording[lang].format(company=company, **values), variant)
 
 
 def render(name: str, language: str | None = None, **values: str) -> str:

@@ -79,6 +79,17 @@ class Reconcile(_Contract):
     reconcile: Literal[True]
 
 
+class DepartmentTimer(_Contract):
+    inquiry_id: str
+    request_id: str
+
+
+class DepartmentDue(_Contract):
+    """A cross-department request's named schedule fired (R4.3, departments/)."""
+
+    department: DepartmentTimer
+
+
 class ScheduledEvent(BaseModel):
     """EventBridge's own Scheduled Event (a rule without a fixed input)."""
 
@@ -120,6 +131,8 @@ def _which(event: Any) -> str | None:
         return "escalation"
     if "reconcile" in event:
         return "reconcile"
+    if "department" in event:
+        return "department"
     if event.get("detail-type") == "Scheduled Event":
         return "scheduled"
     records = event.get("Records")
@@ -132,6 +145,7 @@ SlaTimerEvent = Annotated[
     Annotated[TimerFired, Tag("timer")]
     | Annotated[EscalationStep, Tag("escalation")]
     | Annotated[Reconcile, Tag("reconcile")]
+    | Annotated[DepartmentDue, Tag("department")]
     | Annotated[ScheduledEvent, Tag("scheduled")]
     | Annotated[StreamBatch, Tag("stream")]
     | Annotated[QueueBatch, Tag("queue")],

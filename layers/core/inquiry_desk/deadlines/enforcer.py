@@ -76,7 +76,10 @@ class DeadlineEnforcer:
         if self._more_timers is None or self._schedules is None:
             return 0
         if previous is not None and (previous.status, previous.episode) == (inquiry.status, inquiry.episode):
-            return 0
+            from inquiry_desk.departments.service import changes_timers
+
+            if not changes_timers(events, previous.event_count):  # nor a department request (R4.3)
+                return 0
         made = self._schedules.sync(inquiry.inquiry_id, self._more_timers(inquiry, events, now))
         return sum(made.values())
 

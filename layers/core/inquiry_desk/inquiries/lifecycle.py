@@ -92,7 +92,10 @@ def apply(
         if inquiry.status in (Status.NEW, Status.ACKNOWLEDGED):
             changes["status"] = Status.IN_PROGRESS
         changes["owner"] = inquiry.owner or actor
-        lineage = {k: str(data[k]) for k in ("template_id", "template_version") if data.get(k)}  # R7
+        # R7: which template/article version (and A/B variant) said it, and whether the agent took
+        # it from the suggestions offered (its rank there): the suggestions' hit rate
+        keys = ("template_id", "template_version", "template_variant", "content_ref", "suggestion_rank")
+        lineage = {k: data[k] for k in keys if data.get(k)}
         kinds.append((EventType.REPLIED, {"message_id": data.get("message_id"), **lineage}))
     elif action is Action.WAIT_ON_CUSTOMER:
         changes["status"] = Status.WAITING_ON_CUSTOMER

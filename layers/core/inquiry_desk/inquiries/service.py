@@ -53,7 +53,7 @@ class InquiryService:
             if action is Action.REPLY:
                 lineage = None
                 if details.get("template"):  # R7: a reply from a template records id and version
-                    composed = _compose(str(details.pop("template")), timeline.inquiry.language, details)
+                    composed = _compose(str(details.pop("template")), timeline.inquiry, details)
                     details.setdefault("text", composed.text)
                     lineage = composed.lineage
                     details.update(lineage)
@@ -62,6 +62,8 @@ class InquiryService:
                     raise PayloadError("a reply needs text")
                 message = self._outbound(timeline.inquiry, text, at, actor, details.pop("content_ref", None), lineage)
                 details["message_id"] = message.message_id
+                if message.content_ref:  # the timeline shows which template/article version said it
+                    details["content_ref"] = message.content_ref
             if action is Action.RESOLVE:
                 details.update(self._promised(timeline.inquiry, at, details))
             transition = lifecycle.apply(timeline.inquiry, action, at, actor, **details)
@@ -162,7 +164,11 @@ class InquiryService:
         """A message to the customer; `content_ref` (or the template `lineage` it came from, as
         `template:<id>@<version>`) is the lineage corrections follow (R6.2, R7)."""
         if content_ref is None and lineage and lineage.get("template_id"):
-            content_ref = f"template:{lineage['template_id']}@{lineage.get('template_version', '')}"
+            from inquiry_desk.answers.lineage import template_ref
+
+            content_ref = template_ref(
+                lineage["template_id"], lineage.get("template_version", ""), lineage.get("template_variant")
+            )
         return Message(
             message_id=new_id(at, "M"),
             inquiry_id=inquiry.inquiry_id,
@@ -177,14 +183,15 @@ class InquiryService:
         )
 
 
-def _compose(template_id: str, language: str | None, details: dict[str, Any]) -> Any:
+def _compose(template_id: str, inquiry: Inquiry, details: dict[str, Any]) -> Any:
     from inquiry_desk.answers.templates import compose, has
 
     if not has(template_id):
         raise PayloadError(f"no template {template_id!r}")
     values = {k: str(v) for k, v in (details.pop("values", None) or {}).items()}
     try:
-        return compose(template_id, language, **values)
+        # an A/B-tested template gives each inquiry its own variant, always the same (R7.1)
+        return compose(template_id, inquiry.language, inquiry.inquiry_id, **values)
     except KeyError as missing:
         raise PayloadError(f"template {template_id!r} needs {missing}") from None
 

@@ -192,8 +192,12 @@ def contributions(
             add(m.BOT_HANDLED)
         if not automated and state.bot_replied and not state.transferred:
             add(m.BOT_TRANSFERRED)
-        if not automated and (event.data.get("kb_article") or event.data.get("template")):
+        if not automated and (
+            event.data.get("kb_article") or event.data.get("template") or event.data.get("content_ref")
+        ):
             add(m.KB_REPLIES, agent=agent)
+        if not automated and event.data.get("suggestion_rank"):
+            add(m.SUGGESTION_REPLIES, agent=agent)
         if not state.replied:
             seconds = max(0, int((event.at - received_at).total_seconds()))
             add(m.FIRST_RESPONSES, agent=agent)

@@ -68,6 +68,7 @@ ANSWERED_LATE = "answered_late"
 HUMAN_REPLIES = "human_replies"
 AUTOMATED_REPLIES = "automated_replies"
 KB_REPLIES = "kb_replies"
+SUGGESTION_REPLIES = "suggestion_replies"  # an agent's reply taken from the suggestions offered (R7.2)
 BOT_HANDLED = "bot_handled"
 BOT_TRANSFERRED = "bot_transferred"
 RESOLVED = "resolved"
@@ -212,6 +213,16 @@ def catalogue(policy: ReportPolicy) -> list[Metric]:
             (HUMAN_REPLIES,),
             unit="%",
             drill=KB_REPLIES,
+        ),
+        Metric(
+            "suggestion_hit_rate",
+            "Suggestion hit rate (agent replies taken from the suggestions offered)",
+            "R7.2",
+            "rate",
+            (SUGGESTION_REPLIES,),
+            (HUMAN_REPLIES,),
+            unit="%",
+            drill=SUGGESTION_REPLIES,
         ),
         Metric(
             "wait_complaint_rate",

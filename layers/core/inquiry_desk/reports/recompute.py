@@ -75,8 +75,10 @@ def _one(t: Timeline, policy: ReportPolicy, rows: Rows, history: list[tuple[obje
     bot = [e for e in replies if policy.automated(e.actor)]
     for e in human:
         add(m.HUMAN_REPLIES, agent=e.actor)
-        if e.data.get("kb_article") or e.data.get("template"):
+        if e.data.get("kb_article") or e.data.get("template") or e.data.get("content_ref"):
             add(m.KB_REPLIES, agent=e.actor)
+        if e.data.get("suggestion_rank"):
+            add(m.SUGGESTION_REPLIES, agent=e.actor)
     for _ in bot:
         add(m.AUTOMATED_REPLIES)
     if bot:

@@ -270,7 +270,9 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
         StepFunctionsLadders(client("stepfunctions"), timers.escalation_state_machine_arn),
         inquiry_service(),
         utc_now,
-        closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None,
+        with_department_timers(
+            closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None
+        ),
         NamedScheduleSet(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
     )
 
@@ -555,6 +557,7 @@ def answer_automatically(inquiry_id: str) -> None:
         calendar.is_open,
         lambda at: calendar.add_business_time(at, timedelta(0)),
         p.calendars[calendar_id].timezone,
+        variant_key=inquiry.inquiry_id,  # an A/B-tested FAQ answer: the inquiry's own variant (R7.1)
     )
     service = inquiry_service()
     for answer in answers:
@@ -567,3 +570,87 @@ def answer_automatically(inquiry_id: str) -> None:
             {"language": answer.language},
             lineage=answer.lineage,
         )
+
+
+# --- knowledge base and suggestions (R7.1, R7.2), cross-department requests (R4.3) -----------------
+@cache
+def knowledge_policy() -> Any:
+    from inquiry_desk.knowledge.policy import load_knowledge_policy
+
+    return load_knowledge_policy()
+
+
+@cache
+def knowledge_store() -> Any:
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.knowledge_store import DynamoKnowledgeStore
+
+    return DynamoKnowledgeStore(client("dynamodb"), load(TableSettings).table_name)
+
+
+def knowledge_service() -> Any:
+    from inquiry_desk.knowledge.service import KnowledgeService
+
+    return KnowledgeService(knowledge_store(), utc_now)
+
+
+def suggestions_for(inquiry_id: str, visible: Callable[[str | None], bool]) -> Any:
+    """Suggested templates and articles in the customer's language, and similar resolved cases
+    the caller may see (their teams), for one inquiry (R7.2)."""
+    from inquiry_desk.answers.suggestions import inquiry_query, suggest
+    from inquiry_desk.errors import NotFound
+
+    timeline = repository().timeline(inquiry_id)
+    if timeline is None:
+        raise NotFound(f"no inquiry {inquiry_id}")
+    inquiry = timeline.inquiry
+    query = inquiry_query(inquiry, timeline.messages)
+    settings = knowledge_policy().suggestions
+    articles = knowledge_store().catalogue(settings.max_articles)
+    since = utc_now() - timedelta(days=settings.similar_cases.days)
+    recent = [i for i in repository().recent(since, settings.similar_cases.candidates) if visible(i.team)]
+    return suggest(inquiry, query, articles, recent, settings)
+
+
+def department_requests() -> Any:
+    from inquiry_desk.departments.service import DepartmentRequests, load_departments
+
+    p = policy()
+    return DepartmentRequests(inquiry_service(), load_departments(), lambda: p.calendar(p.defaults.calendar))
+
+
+def template_ab_outcomes() -> list[dict[str, Any]]:
+    """Replies, CSAT and reopens per A/B template variant, through the lineage (R7.1)."""
+    from inquiry_desk.answers.ab import outcomes
+
+    store, repo = loop_store(), repository()
+    found = outcomes(lambda ref: [e.inquiry_id for e in store.lineage(ref)], repo.get)
+    return [o.to_json() for o in found]
+
+
+def check_content_ref(ref: str) -> None:
+    """A reply's content_ref names a template or a knowledge-base article version that exists."""
+    from inquiry_desk.answers import templates
+    from inquiry_desk.answers.lineage import parse
+    from inquiry_desk.errors import PayloadError
+
+    parsed = parse(ref)
+    if parsed is None or parsed.kind not in ("template", "article") or not (parsed.version or "").isdigit():
+        raise PayloadError(f"content_ref {ref!r} is not template:<id>@<version> or article:<id>@<version>")
+    if parsed.kind == "template":
+        if not templates.has(parsed.content_id):
+            raise PayloadError(f"no template {parsed.content_id!r}")
+        return
+    if knowledge_store().version(parsed.content_id, int(parsed.version or 0)) is None:
+        raise PayloadError(f"no article {parsed.content_id} version {parsed.version}")
+
+
+def with_department_timers(loop: Any) -> Any:
+    """The enforcer's named schedules: the closing loop's (when it has a target) and one per open
+    cross-department request at its due time (R4.3); `sync` keeps exactly their union."""
+    from inquiry_desk.departments.service import department_timers
+
+    return lambda inquiry, events, now: [
+        *(loop(inquiry, events, now) if loop else []),
+        *department_timers(inquiry, events, now),
+    ]

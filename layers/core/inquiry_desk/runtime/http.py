@@ -181,6 +181,10 @@ def _json_object(app: APIGatewayRestResolver) -> dict[str, Any]:
 def _check(app: APIGatewayRestResolver, principal: Principal, need: Need, args: dict[str, str]) -> None:
     from inquiry_desk.runtime import composition
 
+    if need is Need.KNOWLEDGE:
+        return
+    if not principal.works_inquiries:
+        raise Forbidden("product staff keep the knowledge base; inquiries need the agents, supervisors or admins group")
     if need is Need.SIGNED_IN:
         return
     if need is Need.ADMIN:
