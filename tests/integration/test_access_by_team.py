@@ -57,6 +57,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/reports/{period}/inquiries"): SUPERVISORS,
     ("GET", "/api/reports/{period}/unresolved"): SUPERVISORS,
     ("GET", "/api/monitor"): EVERY_ROLE,  # the live picture per channel (counts, no customer data)
+    ("POST", "/api/reviews/{day}/sample"): SUPERVISORS,
+    ("GET", "/api/supervision/late"): SUPERVISORS,  # listed: only the teams the caller supervises
 }
 
 
