@@ -7,6 +7,7 @@ import { InquiryPage } from "./inquiry";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
+import { isSupervisionPage, supervisionNav, SupervisionPage } from "./supervision";
 import { config, endSession, expired, go, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
@@ -117,7 +118,7 @@ function Header() {
 function Nav({ current }: { current: string }) {
   const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
   items.push(["#/record", t("view.record")]);
-  if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
+  if (isSupervisor()) items.push(["#/monitor", t("view.monitor")], ...supervisionNav());
   return (
     <nav aria-label={t("views")}>
       {items.map(([href, label]) => (
@@ -136,11 +137,12 @@ function Desk() {
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
   else if (kind === "record") page = <RecordPage />;
+  else if (isSupervisionPage(kind) && isSupervisor()) page = <SupervisionPage hash={hash} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : hash} />
+      <Nav current={kind === "inquiry" ? "" : isSupervisionPage(kind) ? `#/${kind}` : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>
