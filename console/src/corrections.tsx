@@ -39,7 +39,7 @@ function NewCorrection({ inquiry, message, onStarted }: { inquiry?: string; mess
     setBusy(true);
     try {
       const made = await supervision.correct(fields);
-      setDone(st("started", { id: made.correction_id }));
+      setDone(made.correction_id);
       setError("");
       element.querySelector("textarea")!.value = "";
       onStarted();
@@ -105,7 +105,7 @@ function NewCorrection({ inquiry, message, onStarted }: { inquiry?: string; mess
         </button>
       </div>
       <p role="status" class="muted" id="correction-started">
-        {done}
+        {done && st("started", { id: done })}
       </p>
       {error && (
         <p class="error" role="alert">
@@ -114,6 +114,17 @@ function NewCorrection({ inquiry, message, onStarted }: { inquiry?: string; mess
         </p>
       )}
     </form>
+  );
+}
+
+/** A sent message links to its inquiry; a content version is shown as it is. */
+function Wrong({ wrong }: { wrong: string }) {
+  if (!wrong.startsWith("message:")) return <>{wrong}</>;
+  const [inquiry, message] = wrong.slice("message:".length).split("/");
+  return (
+    <>
+      <a href={`#/inquiry/${encodeURIComponent(inquiry ?? "")}`}>{inquiry}</a> / {message}
+    </>
   );
 }
 
@@ -196,7 +207,9 @@ export function CorrectionsPage({ inquiry, message }: { inquiry?: string; messag
                 </summary>
                 <dl>
                   <dt>{st("wrong")}</dt>
-                  <dd class="wrong">{c.wrong}</dd>
+                  <dd class="wrong">
+                    <Wrong wrong={c.wrong} />
+                  </dd>
                   <dt>{st("correctedText")}</dt>
                   <dd class="text">{c.corrected_text}</dd>
                   <dt>{st("createdAt")}</dt>

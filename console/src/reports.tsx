@@ -37,7 +37,7 @@ function TrendChart({ trend }: { trend: Report["trend"] }) {
   const max = Math.max(1, ...trend.map((d) => Math.max(d.received, d.resolved)));
   const W = 600, H = 160, pad = 20;
   const step = (W - pad) / Math.max(1, trend.length);
-  const bw = Math.max(1, step / 2 - 1);
+  const bw = Math.min(24, Math.max(1, step / 2 - 1));
   const y = (v: number) => H - pad - ((H - 2 * pad) * v) / max;
   const label = trend.map((d) => `${d.day}: ${st("received")} ${d.received}, ${st("resolved")} ${d.resolved}`).join("; ");
   return (

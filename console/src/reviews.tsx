@@ -183,7 +183,10 @@ export function ReviewsPage({ open }: { open?: string }) {
           <div class="table-wrap" key={agent}>
             <table class="grid reviews" data-agent={agent}>
               <caption>
-                {st("agent")}: {agent}
+                {st("agent")}: {agent} ·{" "}
+                {(["pending", "pass", "fail"] as const)
+                  .map((o) => `${st(o)} ${reviews.filter((r) => r.agent === agent && r.outcome === o).length}`)
+                  .join(" · ")}
               </caption>
               <thead>
                 <tr>

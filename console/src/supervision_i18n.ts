@@ -2,10 +2,6 @@
 import { lang } from "./i18n";
 
 const zh = {
-  "nav.late": "超时与未确认",
-  "nav.reviews": "质检",
-  "nav.corrections": "更正",
-  "nav.reports": "报表",
   supervision: "主管",
   lateTitle: "超时与未确认的咨询",
   overdue: "已超时限",
@@ -117,10 +113,6 @@ const zh = {
 export type SupKey = keyof typeof zh;
 
 const en: Record<SupKey, string> = {
-  "nav.late": "Overdue & unconfirmed",
-  "nav.reviews": "Quality review",
-  "nav.corrections": "Corrections",
-  "nav.reports": "Reports",
   supervision: "Supervision",
   lateTitle: "Overdue and unconfirmed inquiries",
   overdue: "Past a deadline",

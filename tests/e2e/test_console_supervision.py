@@ -75,6 +75,12 @@ def _api(desk: RunningDesk, user: str, method: str, path: str, body: Any = None)
 
 
 @pytest.fixture(scope="module")
+def unattended(desk: RunningDesk) -> str:
+    """A chat nobody acknowledges: past its acknowledge deadline (30 s) it is overdue."""
+    return chat(desk, "投诉：快递员态度差 rude courier", f"late-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture(scope="module")
 def answered(desk: RunningDesk) -> dict[str, str]:
     """One inquiry the agent `agent` answered (with a wrong answer) and resolved: today's only one."""
     customer = f"qa-{uuid.uuid4().hex[:6]}"
@@ -90,7 +96,7 @@ def answered(desk: RunningDesk) -> dict[str, str]:
 
 
 def test_supervisor_opens_every_page_in_both_languages_R3_1(
-    console: Console, desk: RunningDesk, answered: dict[str, str]
+    console: Console, desk: RunningDesk, unattended: str, answered: dict[str, str]
 ) -> None:
     from playwright.sync_api import expect
 
@@ -103,6 +109,8 @@ def test_supervisor_opens_every_page_in_both_languages_R3_1(
     # resolved, not yet confirmed by the customer: on the supervisor's list, linked to the inquiry
     row = page.locator(f'#unconfirmed a.row[data-id="{answered["inquiry_id"]}"]')
     expect(row).to_be_visible()
+    # left unacknowledged past its deadline: on the overdue list, without a reload
+    expect(page.locator(f'#overdue a.row[data-id="{unattended}"] .deadline.breached')).to_be_visible(timeout=90_000)
     for lang in ("zh-CN", "en"):
         page.select_option("#lang", lang)
         for name in PAGES:
