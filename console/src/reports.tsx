@@ -225,7 +225,12 @@ export function ReportsPage() {
                         <td>{m.target == null ? "" : shown(m, m.target)}</td>
                         <td>
                           {m.drill && v != null && (
-                            <button type="button" class="secondary drill" onClick={() => setDrill(m)}>
+                            <button
+                              type="button"
+                              class="secondary drill"
+                              aria-label={`${st("drill")}: ${stOr(`metric.${m.id}`, m.title)}`}
+                              onClick={() => setDrill(m)}
+                            >
                               {st("drill")}
                             </button>
                           )}
