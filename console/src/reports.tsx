@@ -2,8 +2,9 @@
 // the figures as a table with bars, the day-by-day trend as an inline SVG chart, the CSV export,
 // and a drill-down from a figure to the inquiries behind it.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "./api";
+import { api, ApiError, type Inquiry } from "./api";
 import { duration, timeZone } from "./i18n";
+import { Row } from "./queue";
 import { st, stOr, today } from "./supervision_i18n";
 import { supervision, type MetricInfo, type Period, type Report } from "./supervision_api";
 
@@ -69,10 +70,13 @@ function TrendChart({ trend }: { trend: Report["trend"] }) {
 
 function Drill({ period, date, metric, dimension }: { period: Period; date: string; metric: MetricInfo; dimension: string }) {
   const [ids, setIds] = useState<string[] | null>(null);
+  const [known, setKnown] = useState<Map<string, Inquiry>>(new Map());
   const [error, setError] = useState("");
   useEffect(() => {
     setIds(null);
     supervision.drill(period, date, metric.id, dimension).then(setIds, (err: unknown) => setError(String(err instanceof Error ? err.message : err)));
+    // the recent inquiries the caller sees give each id its row (customer, text, status, deadline)
+    api.recent(92, 500).then((all) => setKnown(new Map(all.map((i) => [i.inquiry_id, i]))), () => undefined);
   }, [period, date, metric.id, dimension]);
   const name = stOr(`metric.${metric.id}`, metric.title);
   return (
@@ -81,14 +85,19 @@ function Drill({ period, date, metric, dimension }: { period: Period; date: stri
       {error && <p class="error" role="alert">{error}</p>}
       {ids && ids.length === 0 && <p class="empty">{st("noInquiries")}</p>}
       {ids && ids.length > 0 && (
-        <ul class="plain drill-list">
-          {ids.map((id) => (
-            <li key={id}>
-              <a href={`#/inquiry/${encodeURIComponent(id)}`} data-id={id}>
-                {id}
-              </a>
-            </li>
-          ))}
+        <ul class="rows drill-list">
+          {ids.map((id) => {
+            const found = known.get(id);
+            return found ? (
+              <Row key={id} inquiry={found} />
+            ) : (
+              <li key={id}>
+                <a class="row" href={`#/inquiry/${encodeURIComponent(id)}`} data-id={id}>
+                  <span class="who">{id}</span>
+                </a>
+              </li>
+            );
+          })}
         </ul>
       )}
     </section>

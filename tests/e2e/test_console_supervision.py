@@ -122,11 +122,12 @@ def test_supervisor_opens_every_page_in_both_languages_R3_1(
             console.assert_accessible()
             console.shot(f"supervision-{name}-{'zh' if lang == 'zh-CN' else 'en'}")
     expect(page.locator("#reports-title")).to_have_text("Reports")
-    page.set_viewport_size({"width": 800, "height": 900})
-    for name in PAGES:
-        page.goto(f"{console.url}/console/#/{name}")
-        expect(page.locator(".sup h1")).to_be_visible()
-        assert console.fits(800), f"{name} scrolls sideways at 800 px"
+    for width, height in ((800, 900), (768, 1024)):  # a narrow window, a tablet upright
+        page.set_viewport_size({"width": width, "height": height})
+        for name in PAGES:
+            page.goto(f"{console.url}/console/#/{name}")
+            expect(page.locator(".sup h1")).to_be_visible()
+            assert console.fits(width), f"{name} scrolls sideways at {width} px"
     console.shot("supervision-reports-800px")
     page.goto(f"{console.url}/console/#/late")
     row.click()
@@ -147,12 +148,18 @@ def test_supervisor_reviews_a_sampled_answer_and_starts_a_correction_R6_1_R6_2(
     page.click("#sample")  # the daily job samples yesterday; a supervisor can sample a day now
     row = page.locator(f'table.reviews[data-agent="agent"] tr[data-inquiry="{answered["inquiry_id"]}"]')
     expect(row).to_have_attribute("data-outcome", "pending")
-    row.locator("a.open-review").click()
+    # from the keyboard only: open, choose fail, write the notes, record
+    row.locator("a.open-review").focus()
+    page.keyboard.press("Enter")
     expect(page.locator("#answers .msg.outbound")).to_contain_text("returns take 30 days")
     expect(page.locator("#review-panel")).to_contain_text("how long does a return take")
-    page.check("#review-form input[value=fail]")
-    page.fill("#review-form textarea", "退货期是 7 天 <b>not 30</b>")
-    page.click("#review-form button[type=submit]")
+    page.locator("#review-form input[value=pass]").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#review-form input[value=fail]")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("退货期是 7 天 <b>not 30</b>")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(row).to_have_attribute("data-outcome", "fail")
     expect(row.locator(".notes")).to_have_text("退货期是 7 天 <b>not 30</b>")  # notes shown as text
     console.assert_accessible()
@@ -217,8 +224,8 @@ def test_supervisor_reads_a_report_exports_csv_and_drills_down_R9_2(
     assert download.value.suggested_filename.startswith("report-daily-")
 
     page.locator('#figures tr[data-metric="volume"] button.drill').click()
-    link = page.locator(f'#drill a[data-id="{answered["inquiry_id"]}"]')
-    expect(link).to_be_visible()
+    link = page.locator(f'#drill a.row[data-id="{answered["inquiry_id"]}"]')
+    expect(link).to_contain_text("how long does a return take")  # the inquiry's own row
     console.assert_accessible()
     console.shot("supervision-report-drill-en")
     link.click()
