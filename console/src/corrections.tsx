@@ -216,6 +216,14 @@ export function CorrectionsPage({ inquiry, message }: { inquiry?: string; messag
                   <dd>
                     {when(c.created_at)} · {c.created_by}
                   </dd>
+                  {c.source_inquiry_id && (
+                    <>
+                      <dt>{st("reportedBy")}</dt>
+                      <dd>
+                        <a href={`#/inquiry/${encodeURIComponent(c.source_inquiry_id)}`}>{c.source_inquiry_id}</a>
+                      </dd>
+                    </>
+                  )}
                   {c.public && (
                     <>
                       <dt>{st("fixDue")}</dt>

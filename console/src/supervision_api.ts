@@ -41,6 +41,7 @@ export interface Correction {
   fixed_at?: string | null;
   affected?: number | null;
   corrected: number;
+  source_inquiry_id?: string | null; // a customer's survey report behind it (R6.3)
   deliveries: Delivery[];
 }
 
