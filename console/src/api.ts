@@ -336,3 +336,25 @@ export const departments = {
       body: JSON.stringify({ answer }),
     }),
 };
+/** The same authorized JSON call, for the supervision pages (supervision_api.ts). */
+export const callApi = call;
+
+/** A text body (the report's CSV) with the same session handling as `call`. */
+export async function callText(path: string): Promise<string> {
+  let session = currentSession();
+  if (!session) throw new SessionExpired("not signed in");
+  if (session.expiresAt - Date.now() < 60_000) {
+    session = await refresh(session);
+    if (!session) {
+      forgetSession();
+      throw new SessionExpired("session expired");
+    }
+  }
+  const res = await fetch(config.apiBase + path, { headers: { Authorization: `Bearer ${session.idToken}` } });
+  if (res.status === 401) {
+    forgetSession();
+    throw new SessionExpired("session expired");
+  }
+  if (!res.ok) throw new ApiError(res.status, String(res.status), await res.text());
+  return res.text();
+}

@@ -8,6 +8,7 @@ import { KnowledgePage } from "./knowledge";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
+import { isSupervisionPage, supervisionNav, SupervisionPage } from "./supervision";
 import { config, endSession, expired, go, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
@@ -119,7 +120,7 @@ function Nav({ current }: { current: string }) {
   const items: [string, string][] = isProductOnly() ? [] : VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
   if (!isProductOnly()) items.push(["#/record", t("view.record")]);
   items.push(["#/knowledge", t("knowledge")]);
-  if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
+  if (isSupervisor()) items.push(["#/monitor", t("view.monitor")], ...supervisionNav());
   return (
     <nav aria-label={t("views")}>
       {items.map(([href, label]) => (
@@ -139,11 +140,12 @@ function Desk() {
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
   else if (kind === "record") page = <RecordPage />;
   else if (kind === "knowledge") page = <KnowledgePage id={id ? decodeURIComponent(id) : undefined} />;
+  else if (isSupervisionPage(kind) && isSupervisor()) page = <SupervisionPage hash={hash} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : hash} />
+      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : isSupervisionPage(kind) ? `#/${kind}` : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>

@@ -619,6 +619,47 @@ def answer_department_request(
 ) -> Any:
     inquiry = composition.department_requests().answer(inquiry_id, request_id, request.answer, _actor(), utc_now())
     return json_response(200, {"inquiry": _dump(inquiry)})
+@app.get(
+    "/api/supervision/late",
+    tags=["supervision"],
+    summary="Overdue, unacknowledged and resolved-but-unconfirmed inquiries of the caller's teams (R3.1)",
+)
+@requires(Need.SUPERVISE)
+def late_inquiries(
+    days: Annotated[int, Query(ge=1, le=92, description="resolved ones received in the last N days")] = 30,
+) -> Any:
+    from inquiry_desk.supervision.lists import late_lists
+
+    principal, repo, now = current_principal(app), composition.repository(), utc_now()
+    teams = [t for t in composition.teams() if principal.supervises(t)]
+    lists = late_lists(
+        teams,
+        lambda team: repo.overdue(team, now),
+        lambda team: repo.team_queue(team, 200),
+        repo.recent(now - timedelta(days=days), 500),
+        timedelta(minutes=composition.report_policy().monitor.unconfirmed_after_minutes),
+        now,
+    )
+    return json_response(
+        200,
+        {
+            "teams": teams,
+            "overdue": [_dump(i) for i in lists.overdue],
+            "unacknowledged": [_dump(i) for i in lists.unacknowledged],
+            "awaiting_confirmation": [_dump(i) for i in lists.awaiting_confirmation],
+        },
+    )
+
+
+@app.post(
+    "/api/reviews/<day>/sample",
+    tags=["quality"],
+    summary="Sample one day's answers into the review queue now (the daily job does yesterday); safe twice",
+)
+@requires(Need.SUPERVISE)
+def review_sample(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
+    counts = composition.quality_service().sample(_day(day))
+    return json_response(200, {"day": day, "sampled": counts})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -73,6 +73,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/departments"): EVERY_ROLE,
     ("POST", "/api/inquiries/{inquiry_id}/department-requests"): ORDERS,
     ("POST", "/api/inquiries/{inquiry_id}/department-requests/{request_id}/answer"): ORDERS,
+    ("POST", "/api/reviews/{day}/sample"): SUPERVISORS,
+    ("GET", "/api/supervision/late"): SUPERVISORS,  # listed: only the teams the caller supervises
 }
 
 
