@@ -619,6 +619,8 @@ def answer_department_request(
 ) -> Any:
     inquiry = composition.department_requests().answer(inquiry_id, request_id, request.answer, _actor(), utc_now())
     return json_response(200, {"inquiry": _dump(inquiry)})
+
+
 @app.get(
     "/api/supervision/late",
     tags=["supervision"],
