@@ -57,6 +57,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/reports/{period}/inquiries"): SUPERVISORS,
     ("GET", "/api/reports/{period}/unresolved"): SUPERVISORS,
     ("GET", "/api/monitor"): EVERY_ROLE,  # the live picture per channel (counts, no customer data)
+    ("PUT", "/api/orders/{order_number}"): frozenset({"admin"}),  # the shop's feed (R10.2)
 }
 
 
@@ -104,6 +105,7 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
             "day": "2026-11-30",
             "agent": "orders-agent",
             "period": "daily",
+            "order_number": "SO-ACCESS-1",
         },
     }
 
