@@ -566,6 +566,12 @@ def _bench_closing_loop() -> Metrics:
     return bench_closing_loop()
 
 
+def _bench_bot() -> Metrics:
+    from bench.bot import bench_bot
+
+    return bench_bot()
+
+
 def bench_reports() -> Metrics:
     from bench.reports_bench import bench_reports as run
 
@@ -641,6 +647,7 @@ def main() -> None:
         ("closing the loop", _bench_closing_loop),
         ("reports", bench_reports),
         ("console size", bench_console_size),
+        ("bot", _bench_bot),
     ):
         print(f"running {name} ...", flush=True)
         try:
