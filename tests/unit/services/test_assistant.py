@@ -132,6 +132,14 @@ def test_only_recent_order_is_used_without_a_number(desk: Desk) -> None:
     assert any("SO-1001" in s for s in _bot_texts(desk, inquiry_id))
 
 
+def test_the_order_already_named_is_not_asked_for_again_R1_7(desk: Desk) -> None:
+    inquiry_id = _say(desk, "owner-1", "where is my order SO-1001?", language="en")
+    _say(desk, "owner-1", "when will it arrive?", language="en")
+    said = _bot_texts(desk, inquiry_id)
+    assert not any("order number" in s for s in said)
+    assert sum("SO-1001" in s for s in said) == 2
+
+
 @pytest.mark.parametrize("words", ["转人工", "人工客服", "I want a human", "let me talk to an agent", "真人"])
 def test_asking_for_a_person_hands_off_with_the_dialogue_R1_7(desk: Desk, words: str) -> None:
     inquiry_id = _say(desk, "owner-1", "where is my order SO-1001?", language="en")

@@ -138,7 +138,11 @@ class Assistant:
             return written[0]
         if last.metadata.get("order_number"):
             return last.metadata["order_number"]
-        if timeline.inquiry.order_number and last.message_id == timeline.messages[0].message_id:
+        # never ask again for what the customer already gave: the order this conversation is about
+        talked_about = [e.data["order_number"] for e in timeline.events if e.data.get("order_number")]
+        if talked_about:
+            return str(talked_about[-1])
+        if timeline.inquiry.order_number:
             return timeline.inquiry.order_number
         # the customer's only recent order (by the identities they wrote from)
         senders = list({m.sender.key: m.sender for m in timeline.messages if m.sender is not None}.values())
