@@ -60,7 +60,7 @@ def answers_verification(order: Order, text: str, country_code: str | None) -> s
 
 
 def mask(value: str | None) -> str:
-    """``+86138****8000``, ``l***@example.com``: enough for an agent to recognise, not to reuse."""
+    """``+861********000``, ``l***@example.com``: enough for an agent to recognise, not to reuse."""
     if not value:
         return ""
     if "@" in value:
