@@ -202,3 +202,35 @@ def test_the_shops_own_system_is_read_with_signed_requests(shop: str) -> None:
     assert all(s["signature_ok"] == "True" for s in _Shop.seen)
     with pytest.raises(ShopUnavailable):
         ShopOrderSystem(shop, b"wrong secret").order("SO-77")
+
+
+@pytest.fixture
+def bot_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The bot switched on by its policy file, with the automatic answers on too."""
+    from inquiry_desk.runtime import composition
+
+    shipped = Path(composition.__file__).resolve().parent.parent / "policies" / "assistant.json"
+    policy = json.loads(shipped.read_text(encoding="utf-8"))
+    (tmp_path / "assistant.json").write_text(json.dumps({**policy, "enabled": True}), encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_POLICY_PATH", str(tmp_path / "assistant.json"))
+    monkeypatch.setenv("AUTO_ANSWERS", "true")
+    composition.assistant_policy.cache_clear()
+    yield
+    composition.assistant_policy.cache_clear()
+
+
+def test_R1_8_the_bot_answers_through_the_intake_handler_and_the_faq_stays_quiet(
+    runner: Any, people: dict[str, Any], bot_on: None
+) -> None:
+    from inquiry_desk.runtime import composition
+
+    owner = f"c-{uuid.uuid4().hex[:8]}"
+    number = f"SO-{uuid.uuid4().int % 10**9:09d}"
+    assert _api(runner, "PUT", f"/api/orders/{number}", people["admin"], _order(owner))[0] == 201
+    inquiry_id = _chat(runner, owner, f"where is my order {number}?")
+    timeline = composition.repository().timeline(inquiry_id)
+    assert timeline is not None
+    refs = [m.content_ref for m in timeline.messages if m.author == "bot"]
+    assert "template:bot.order_status@1" in refs and "template:bot.order_tracking@1" in refs
+    assert "template:faq.order_logistics@1" not in refs  # where the bot answers, the FAQ does not
+    assert "template:received@1" in refs or "template:out_of_hours@1" in refs  # the notices still go

@@ -216,9 +216,11 @@ def _idempotent_receive() -> Callable[..., IntakeResult]:
 
     def receive(message: InboundMessage) -> IntakeResult:
         result = intake_service().receive(message)
+        bot = assistant_policy().answers_on(message.channel.value)
         if result.created and load(TriageSettings).auto_answers:
-            answer_automatically(result.inquiry_id)  # inside the idempotent call: never twice
-        if not result.duplicate and assistant_policy().answers_on(message.channel.value):
+            # inside the idempotent call: never twice; where the bot talks, it answers, not the FAQ
+            answer_automatically(result.inquiry_id, faq=not bot)
+        if bot and not result.duplicate:
             assistant_turn(result.inquiry_id)  # the bot (R1.8): also inside, never twice
         return result
 
@@ -533,10 +535,11 @@ def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> An
     return assign(r, team, r.skills_for(tags, language), at, on_shift, queue)
 
 
-def answer_automatically(inquiry_id: str) -> None:
+def answer_automatically(inquiry_id: str, faq: bool = True) -> None:
     """The automatic answers to a new inquiry (R1.6, R7.3): greeting, received or out-of-hours
     notice (with the team calendar's next opening), FAQ; each through the outbox with its lineage."""
     from inquiry_desk.answers.automatic import automatic_answers
+    from inquiry_desk.answers.templates import automatic_settings
     from inquiry_desk.model import EventType
 
     timeline = repository().timeline(inquiry_id)
@@ -557,6 +560,7 @@ def answer_automatically(inquiry_id: str) -> None:
         calendar.is_open,
         lambda at: calendar.add_business_time(at, timedelta(0)),
         p.calendars[calendar_id].timezone,
+        None if faq else {**automatic_settings(), "faq_min_confidence": 2.0},  # 2.0: no FAQ
     )
     service = inquiry_service()
     for answer in answers:
