@@ -595,9 +595,14 @@ def order_store() -> Any:
 
 
 def order_book() -> Any:
-    """Where the bot and the reply check read orders: the order store. A shop that keeps orders
-    in its own system wires ``adapters.shop_orders.ShopOrderSystem(base_url, secret)`` here."""
-    return order_store()
+    """Where the bot and the reply check read orders: the shop's own system when the channels
+    secret names one (``shop_orders``: base_url, secret), else the order store the shop feeds."""
+    shop = channels().shop_orders
+    if shop is None:
+        return order_store()
+    from inquiry_desk.adapters.shop_orders import ShopOrderSystem
+
+    return ShopOrderSystem(shop.base_url, shop.secret.get_secret_value().encode(), country_code=default_country_code())
 
 
 def open_urgent_inquiry(message: InboundMessage) -> str:
