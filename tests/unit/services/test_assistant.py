@@ -189,6 +189,18 @@ def test_a_question_the_bot_does_not_answer_goes_to_a_person(desk: Desk) -> None
     assert handed and handed[0]["reason"] == "not_an_order_question"
 
 
+def test_orders_unavailable_hands_off(desk: Desk) -> None:
+    from inquiry_desk.orders.ports import OrdersUnavailable
+
+    def down(*_: object, **__: object) -> None:
+        raise OrdersUnavailable("the shop's system did not answer")
+
+    desk.orders().order = down  # type: ignore[method-assign]
+    inquiry_id = _say(desk, "owner-1", "where is my order SO-1001?", language="en")
+    handed = _events(desk, inquiry_id, EventType.HANDED_OFF)
+    assert handed and handed[0]["reason"] == "orders_unavailable"
+
+
 def test_bot_off_says_nothing(desk: Desk) -> None:
     result = desk.intake().receive(inbound(Channel.CHAT, "owner-1", "where is my order SO-1001?", T0))
     turn = desk.assistant(desk.assistant_policy(enabled=False)).respond(result.inquiry_id)

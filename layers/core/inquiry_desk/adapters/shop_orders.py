@@ -29,9 +29,10 @@ from urllib.request import Request, urlopen
 
 from inquiry_desk.model import Identity
 from inquiry_desk.orders.model import Order
+from inquiry_desk.orders.ports import OrdersUnavailable
 
 
-class ShopUnavailable(RuntimeError):
+class ShopUnavailable(OrdersUnavailable):
     """The shop's system did not answer as documented."""
 
 

@@ -29,7 +29,7 @@ from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.model import Direction, EventType, Identity, Inquiry, InquiryEvent, Message, Urgency
 from inquiry_desk.orders.identity import answers_verification, looks_like_contact, mask, order_numbers_in, owner_of
 from inquiry_desk.orders.model import Order
-from inquiry_desk.orders.ports import OrderBook
+from inquiry_desk.orders.ports import OrderBook, OrdersUnavailable
 from inquiry_desk.ports import InquiryRepository, Timeline
 from inquiry_desk.triage.routing import Assignment
 from inquiry_desk.triage.rules import Classification
@@ -68,6 +68,17 @@ class Assistant:
         self._country = country_code
 
     def respond(self, inquiry_id: str) -> Turn:
+        try:
+            return self._respond(inquiry_id)
+        except OrdersUnavailable:
+            timeline = self._repo.timeline(inquiry_id)
+            if timeline is None:
+                raise
+            inbound = [m for m in timeline.messages if m.direction is Direction.INBOUND]
+            found = self._classify(inbound[-1].body or "")
+            return self._hand_off(timeline, "orders_unavailable", found, inbound[-1])
+
+    def _respond(self, inquiry_id: str) -> Turn:
         timeline = self._repo.timeline(inquiry_id)
         if timeline is None or not self._policy.answers_on(timeline.inquiry.channel.value):
             return Turn("silent", "off")

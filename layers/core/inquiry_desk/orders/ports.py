@@ -11,6 +11,10 @@ from inquiry_desk.model import Identity
 from inquiry_desk.orders.model import Order
 
 
+class OrdersUnavailable(RuntimeError):
+    """The order source did not answer: the bot hands the customer to a person."""
+
+
 class OrderBook(Protocol):
     def order(self, order_number: str) -> Order | None:
         """The order with this number, or None."""
