@@ -71,6 +71,11 @@ def test_bad_order_bodies_are_4xx_with_the_reason(runner: Any, people: dict[str,
     assert status in (400, 422) and body["reason"]
     status, body = _api(runner, "PUT", "/api/orders/SO-BAD2", people["admin"], _order("c-1", phone="12ab"))
     assert status == 400 and body["reason"].startswith("phone:")
+    huge = _order("c" * 5000)
+    status, body = _api(runner, "PUT", "/api/orders/SO-BAD3", people["admin"], huge)
+    assert status == 400 and body["reason"].startswith("channel_ids:")
+    naive = _order("c-1", placed_at="2026-03-01T10:00:00")
+    assert _api(runner, "PUT", "/api/orders/SO-BAD4", people["admin"], naive)[0] == 400
 
 
 def test_R10_2_an_exception_opens_one_urgent_inquiry_for_the_orders_customer(

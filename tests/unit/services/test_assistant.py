@@ -278,6 +278,13 @@ def test_a_national_phone_without_country_code_is_refused() -> None:
         OrderRecord.model_validate({"phone": "13800138000"}).to_order("SO-1", None)
 
 
+def test_an_overlong_channel_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="channel id"):
+        OrderRecord.model_validate({"channel_ids": [{"kind": "chat_customer", "value": "x" * 5000}]}).to_order(
+            "SO-1", "86"
+        )
+
+
 def test_order_identities_compare_with_channel_identities() -> None:
     order = _order()
     assert Identity(kind="phone", value=OWNER_PHONE) in order.identities()

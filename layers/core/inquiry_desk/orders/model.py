@@ -102,6 +102,14 @@ class Order(BaseModel):
     placed_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime | None = None
 
+    @field_validator("channel_ids")
+    @classmethod
+    def _ids(cls, value: list[Identity]) -> list[Identity]:
+        for ident in value:
+            if not (1 <= len(ident.kind) <= 40 and 1 <= len(ident.value) <= 256):
+                raise ValueError("a channel id needs a kind (up to 40 characters) and a value (up to 256)")
+        return value
+
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None, info: ValidationInfo) -> str | None:
