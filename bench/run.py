@@ -593,6 +593,12 @@ def _bench_closing_loop() -> Metrics:
     return bench_closing_loop()
 
 
+def _bench_bot() -> Metrics:
+    from bench.bot import bench_bot
+
+    return bench_bot()
+
+
 def bench_reports() -> Metrics:
     from bench.reports_bench import bench_reports as run
 
@@ -676,6 +682,7 @@ def main() -> None:
         ("reports", bench_reports),
         ("console size", bench_console_size),
         ("suggestions", bench_suggestions),
+        ("bot", _bench_bot),
     ):
         print(f"running {name} ...", flush=True)
         try:

@@ -121,6 +121,8 @@ const zh = {
   "ev.delivery_sent": "回复已通过 {channel} 发送给 {to}",
   "ev.delivery_failed": "回复未能通过 {channel} 发送给 {to}{reason}",
   "ev.unlinked": "{actor} 取消了 {unlinked} 与该客户的关联{reason}",
+  "ev.handed_off": "机器人转人工{reason}（订单 {order_number}，身份已核实 {identity_verified}，机器人回答 {bot_answers} 次）",
+  "ev.identity_checked": "订单 {order_number} 身份核验：{outcome}（{via} {answer}）",
   "ev.other": "{type}",
   // knowledge base, suggestions, cross-department requests (R7, R4.3)
   knowledge: "知识库",
@@ -277,6 +279,8 @@ const en: Record<Key, string> = {
   "ev.delivery_sent": "The reply went out on {channel} to {to}",
   "ev.delivery_failed": "The reply could not go out on {channel} to {to}{reason}",
   "ev.unlinked": "{actor} unlinked {unlinked} from this customer{reason}",
+  "ev.handed_off": "The bot handed over to a person{reason} (order {order_number}, identity verified {identity_verified}, {bot_answers} bot answers)",
+  "ev.identity_checked": "Identity check for order {order_number}: {outcome} ({via} {answer})",
   "ev.other": "{type}",
   // knowledge base, suggestions, cross-department requests (R7, R4.3)
   knowledge: "Knowledge base",

@@ -14,6 +14,7 @@ from inquiry_desk.errors import NotFound, PayloadError
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
 from inquiry_desk.model import utc_now
+from inquiry_desk.orders.model import OrderRecord
 from inquiry_desk.runtime import composition
 from inquiry_desk.runtime.http import current_principal, install_access_guard, json_response, make_resolver, requires
 from inquiry_desk.runtime.observability import logger, metrics
@@ -192,6 +193,8 @@ def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[Acti
     data = request.model_dump(exclude={"action"}, exclude_none=True)
     if data.get("content_ref"):
         composition.check_content_ref(str(data["content_ref"]))  # a real template/article version (R7)
+    if isinstance(request, ReplyRequest):
+        _check_reply_identity(inquiry_id, request)  # R8.2: order details only to the order's customer
     inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
 
@@ -662,6 +665,51 @@ def late_inquiries(
 def review_sample(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
     counts = composition.quality_service().sample(_day(day))
     return json_response(200, {"day": day, "sampled": counts})
+
+
+def _check_reply_identity(inquiry_id: str, request: ReplyRequest) -> None:
+    timeline = composition.repository().timeline(inquiry_id)
+    if timeline is None:
+        raise NotFound(f"no inquiry {inquiry_id}")
+    said = " ".join([request.text or "", *(request.values or {}).values()])
+    if said.strip():
+        composition.order_privacy().check_reply(timeline, said)
+
+
+@app.put(
+    "/api/orders/<order_number>",
+    tags=["orders"],
+    summary="Feed one order (the shop's system, admins): stored; an exception opens an urgent inquiry once",
+    responses={
+        200: {"description": "Stored (replaced an earlier version)"},
+        201: {"description": "Stored (a new order)"},
+    },
+)
+@requires(Need.ADMIN)
+def put_order(
+    order_number: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")],
+    request: Annotated[OrderRecord, Body()],
+) -> Any:
+    try:
+        order = request.to_order(order_number, composition.default_country_code())
+    except ValueError as err:
+        raise PayloadError(_first_problem(err)) from None
+    fed = composition.order_feed().put(order)
+    logger.info("order fed", extra={"created": fed.created, "exception_inquiry": fed.exception_inquiry})
+    return json_response(
+        201 if fed.created else 200,
+        {"order_number": order.order_number, "created": fed.created, "exception_inquiry": fed.exception_inquiry},
+    )
+
+
+def _first_problem(err: ValueError) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(err, ValidationError):
+        first = err.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return f"{where}: {first['msg']}"
+    return str(err)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,6 +6,7 @@
   desk inquiries show ID [--json] one inquiry with its timeline
   desk sla ...                    validate a policy, explain an inquiry's deadlines
   desk report daily --date D      a report in the terminal + an offline chart page (see report_cli)
+  desk orders import FILE.csv     feed the shop's orders (see orders_cli)
 
 Against the local system by default (found through DESK_DATA_DIR/local.json); against a deployed
 stack with `--stack NAME` and the usual AWS credentials.
@@ -277,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desk_ops import knowledge_cli
 
     knowledge_cli.register(sub)
+    from desk_ops import orders_cli
+
+    orders_cli.register(sub)
     return parser
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from inquiry_desk.assistant.bot import Assistant
+from inquiry_desk.assistant.policy import AssistantPolicy, load_assistant_policy
 from inquiry_desk.customers.linking import CustomerService
 from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
 from inquiry_desk.deadlines.planner import DeadlinePlanner
@@ -15,14 +17,18 @@ from inquiry_desk.deadlines.policy import SlaPolicy, load_policy, shipped_policy
 from inquiry_desk.departments.service import department_timers
 from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.intake.service import IntakeService
-from inquiry_desk.model import Channel, Identity, InboundMessage, Urgency
+from inquiry_desk.model import Channel, EventType, Identity, InboundMessage, Urgency
+from inquiry_desk.orders.feed import OrderFeed
+from inquiry_desk.orders.guard import OrderPrivacy
 from inquiry_desk.outbox.decision import ChannelWindows
 from inquiry_desk.outbox.dispatcher import ChannelSender, Dispatcher
 from inquiry_desk.surveys.policy import load_closing_loop
 from inquiry_desk.surveys.timers import loop_timers
+from inquiry_desk.triage.routing import Assignment
 from inquiry_desk.triage.rules import CategoryRule, Triage
 
 from tests.fakes.deadlines import FakeLadders, FakeNamedSchedules, FakeNotifier, FakeTimers
+from tests.fakes.orders import FakeOrderStore
 from tests.fakes.outbox import FakeSender
 from tests.fakes.repository import FakeInquiryRepository
 
@@ -136,3 +142,56 @@ class Desk:
         made = sender or FakeSender()
         self.senders[channel] = made
         return made
+
+    # --- orders and the assistant (as composition.order_feed / assistant / order_privacy) -----
+    def orders(self) -> FakeOrderStore:
+        if not hasattr(self, "_orders"):
+            self._orders = FakeOrderStore()
+        return self._orders
+
+    def assistant_policy(self, **changes: object) -> AssistantPolicy:
+        """The shipped assistant policy, switched on (it ships off), with `changes`."""
+        shipped = load_assistant_policy()
+        return shipped.model_copy(update={"enabled": True, **changes})
+
+    def assistant(self, policy: AssistantPolicy | None = None, route: bool = True) -> Assistant:
+        from inquiry_desk.runtime.composition import triage_for
+        from inquiry_desk.triage.linear import load_model
+        from inquiry_desk.triage.routing import assign, load_routing
+
+        triage = triage_for(self.policy, load_model())
+        routing = load_routing()
+
+        def routed(team: str, tags: tuple[str, ...], language: str | None, at: datetime) -> Assignment:
+            return assign(routing, team, routing.skills_for(tags, language), at, lambda _c, _i: True, [])
+
+        return Assistant(
+            self.repository,
+            self.orders(),
+            self.inquiries(),
+            policy or self.assistant_policy(),
+            lambda text: triage.classify(text),
+            routed if route else None,
+            self.clock,
+            "86",
+        )
+
+    def order_feed(self) -> OrderFeed:
+        def open_urgent(message: InboundMessage) -> str:
+            result = self.intake().receive(message)
+            inquiry = self.repository.get(result.inquiry_id)
+            if inquiry is not None and inquiry.urgency is not Urgency.URGENT:
+                self.inquiries().record(
+                    result.inquiry_id,
+                    message.received_at,
+                    "system",
+                    EventType.CLASSIFIED,
+                    {"urgency": "urgent"},
+                    changes={"urgency": Urgency.URGENT},
+                )
+            return result.inquiry_id
+
+        return OrderFeed(self.orders(), open_urgent, load_assistant_policy().exception_texts, self.clock)
+
+    def order_privacy(self) -> OrderPrivacy:
+        return OrderPrivacy(self.orders(), self.repository, load_assistant_policy().order_number_pattern)

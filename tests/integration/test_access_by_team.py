@@ -75,6 +75,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/inquiries/{inquiry_id}/department-requests/{request_id}/answer"): ORDERS,
     ("POST", "/api/reviews/{day}/sample"): SUPERVISORS,
     ("GET", "/api/supervision/late"): SUPERVISORS,  # listed: only the teams the caller supervises
+    ("PUT", "/api/orders/{order_number}"): frozenset({"admin"}),  # the shop's feed (R10.2)
 }
 
 
@@ -124,6 +125,7 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
             "period": "daily",
             "article_id": "ANONE",
             "request_id": "DNONE",
+            "order_number": "SO-ACCESS-1",
         },
     }
 

@@ -129,6 +129,9 @@ class EventType(StrEnum):
     DEPARTMENT_REQUESTED = "department_requested"
     DEPARTMENT_ANSWERED = "department_answered"
     DEPARTMENT_BREACHED = "department_breached"  # answered after its due time
+    # the assistant (assistant/, orders/): identity before order talk (R8.2), handoff (R1.7)
+    IDENTITY_CHECKED = "identity_checked"
+    HANDED_OFF = "handed_off"
 
 
 class Attachment(BaseModel):
@@ -375,6 +378,32 @@ class DepartmentRequestData(EventData):
     late_seconds: int | None = None
 
 
+class IdentityCheckData(EventData):
+    """identity_checked (R8.2): whose order, how the asker was found to be (or not be) its customer;
+    a typed answer only ever masked."""
+
+    order_number: str | None = None
+    outcome: str | None = None  # "owner" | "asked" | "verified" | "failed" | "refused"
+    via: str | None = None  # "linked_identity" | "phone" | "email" | "agent_reply"
+    answer: str | None = None  # masked
+    attempt: int | None = None
+
+
+class HandoffData(EventData):
+    """handed_off (R1.7, R1.8): why the bot passed the customer to a person, what it already knows
+    (so the customer never repeats it), and by when a person must have it."""
+
+    reason: str | None = None  # "asked_for_person" | "upset" | "not_helped" | "not_an_order_question" ...
+    category: str | None = None
+    tags: list[str] | None = None
+    order_number: str | None = None
+    identity_verified: bool | None = None
+    bot_answers: int | None = None
+    dialogue: list[str] | None = None  # the message ids of the bot dialogue, in order
+    due: str | None = None
+    owner: str | None = None
+
+
 EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.RECEIVED: ReceivedData,
     EventType.MESSAGE_ADDED: MessageAddedData,
@@ -407,6 +436,8 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.DEPARTMENT_REQUESTED: DepartmentRequestData,
     EventType.DEPARTMENT_ANSWERED: DepartmentRequestData,
     EventType.DEPARTMENT_BREACHED: DepartmentRequestData,
+    EventType.IDENTITY_CHECKED: IdentityCheckData,
+    EventType.HANDED_OFF: HandoffData,
 }
 
 

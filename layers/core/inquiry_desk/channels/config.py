@@ -19,7 +19,7 @@ import binascii
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class _Config(BaseModel):
@@ -124,6 +124,14 @@ class SurveyConfig(_Config):
         return value
 
 
+class ShopOrdersConfig(_Config):
+    """The shop's own order system (``adapters/shop_orders.py``): where, and the key that signs our
+    requests. Without it, the bot reads the order store the shop feeds."""
+
+    base_url: str = Field(min_length=8, pattern=r"^https?://")
+    secret: SecretStr
+
+
 class ChannelsConfig(_Config):
     """Every channel's credentials; a channel left out is not configured (its webhooks are refused)."""
 
@@ -133,6 +141,7 @@ class ChannelsConfig(_Config):
     twilio: TwilioConfig | None = None
     marketplace: MarketplaceConfig | None = None
     survey: SurveyConfig | None = None
+    shop_orders: ShopOrdersConfig | None = None
 
     @classmethod
     def from_json(cls, text: str | bytes | dict[str, Any]) -> ChannelsConfig:

@@ -216,8 +216,12 @@ def _idempotent_receive() -> Callable[..., IntakeResult]:
 
     def receive(message: InboundMessage) -> IntakeResult:
         result = intake_service().receive(message)
+        bot = assistant_policy().answers_on(message.channel.value)
         if result.created and load(TriageSettings).auto_answers:
-            answer_automatically(result.inquiry_id)  # inside the idempotent call: never twice
+            # inside the idempotent call: never twice; where the bot talks, it answers, not the FAQ
+            answer_automatically(result.inquiry_id, faq=not bot)
+        if bot and not result.duplicate:
+            assistant_turn(result.inquiry_id)  # the bot (R1.8): also inside, never twice
         return result
 
     wrapped = idempotent_function(
@@ -533,10 +537,11 @@ def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> An
     return assign(r, team, r.skills_for(tags, language), at, on_shift, queue)
 
 
-def answer_automatically(inquiry_id: str) -> None:
+def answer_automatically(inquiry_id: str, faq: bool = True) -> None:
     """The automatic answers to a new inquiry (R1.6, R7.3): greeting, received or out-of-hours
     notice (with the team calendar's next opening), FAQ; each through the outbox with its lineage."""
     from inquiry_desk.answers.automatic import automatic_answers
+    from inquiry_desk.answers.templates import automatic_settings
     from inquiry_desk.model import EventType
 
     timeline = repository().timeline(inquiry_id)
@@ -557,6 +562,7 @@ def answer_automatically(inquiry_id: str) -> None:
         calendar.is_open,
         lambda at: calendar.add_business_time(at, timedelta(0)),
         p.calendars[calendar_id].timezone,
+        None if faq else {**automatic_settings(), "faq_min_confidence": 2.0},  # 2.0: no FAQ
         variant_key=inquiry.inquiry_id,  # an A/B-tested FAQ answer: the inquiry's own variant (R7.1)
     )
     service = inquiry_service()
@@ -654,3 +660,92 @@ def with_department_timers(loop: Any) -> Any:
         *(loop(inquiry, events, now) if loop else []),
         *department_timers(inquiry, events, now),
     ]
+
+
+# --- orders and the assistant (R1.7, R1.8, R8.2, R10.2) ------------------------------------------
+@cache
+def assistant_policy() -> Any:
+    """The bot's policy: on or off, channels, handoff rules (``policies/assistant.json``)."""
+    from inquiry_desk.assistant.policy import load_assistant_policy
+    from inquiry_desk.runtime.settings import AssistantSettings
+
+    return load_assistant_policy(load(AssistantSettings).assistant_policy_path)
+
+
+@cache
+def order_store() -> Any:
+    """The orders the shop feeds, in the desk's table (orders.ports.OrderStore)."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.order_store import DynamoOrderStore
+
+    return DynamoOrderStore(client("dynamodb"), load(TableSettings).table_name)
+
+
+def order_book() -> Any:
+    """Where the bot and the reply check read orders: the shop's own system when the channels
+    secret names one (``shop_orders``: base_url, secret), else the order store the shop feeds."""
+    shop = channels().shop_orders
+    if shop is None:
+        return order_store()
+    from inquiry_desk.adapters.shop_orders import ShopOrderSystem
+
+    return ShopOrderSystem(shop.base_url, shop.secret.get_secret_value().encode(), country_code=default_country_code())
+
+
+def open_urgent_inquiry(message: InboundMessage) -> str:
+    """An order exception as its own inquiry (deduplicated on the order and exception), urgent."""
+    from inquiry_desk.model import EventType
+
+    result = intake_service().receive(message)
+    inquiry = repository().get(result.inquiry_id)
+    if inquiry is not None and inquiry.urgency is not Urgency.URGENT:
+        inquiry_service().record(
+            result.inquiry_id,
+            message.received_at,
+            "system",
+            EventType.CLASSIFIED,
+            {"urgency": "urgent", "urgent_because": [f"order_exception:{message.metadata.get('order_exception')}"]},
+            changes={"urgency": Urgency.URGENT},
+        )
+    return result.inquiry_id
+
+
+def order_feed() -> Any:
+    from inquiry_desk.orders.feed import OrderFeed
+
+    return OrderFeed(order_store(), open_urgent_inquiry, assistant_policy().exception_texts, utc_now)
+
+
+def order_privacy() -> Any:
+    """The identity rule for agents' replies (R8.2)."""
+    from inquiry_desk.orders.guard import OrderPrivacy
+
+    return OrderPrivacy(order_book(), repository(), assistant_policy().order_number_pattern)
+
+
+def assistant() -> Any:
+    from inquiry_desk.assistant.bot import Assistant
+
+    return Assistant(
+        repository(),
+        order_book(),
+        inquiry_service(),
+        assistant_policy(),
+        lambda text: triage().classify(text),
+        route,
+        utc_now,
+        default_country_code(),
+    )
+
+
+def assistant_turn(inquiry_id: str) -> None:
+    """The bot's answer to the message just recorded. A failure is logged (its type, no customer
+    data) and leaves the message with the person it was routed to: the message itself is kept."""
+    import logging
+
+    try:
+        assistant().respond(inquiry_id)
+    except Exception as err:
+        logging.getLogger("inquiry_desk.assistant").warning(
+            "bot turn failed", extra={"inquiry_id": inquiry_id, "error": type(err).__name__}
+        )

@@ -37,6 +37,7 @@ PERSONAL_FIELDS = (
     "value",
     "identity",
     "reason",
+    "tracking_number",
 )
 
 

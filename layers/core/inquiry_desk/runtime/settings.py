@@ -54,6 +54,7 @@ class Env(StrEnum):
     TWILIO_API_BASE = "DESK_TWILIO_API_BASE"
     SEND_TIMEOUT_SECONDS = "DESK_SEND_TIMEOUT_SECONDS"
     OUTBOX_MAX_ATTEMPTS = "DESK_OUTBOX_MAX_ATTEMPTS"
+    ASSISTANT_POLICY_PATH = "ASSISTANT_POLICY_PATH"
 
 
 class SettingsError(RuntimeError):
@@ -242,3 +243,10 @@ def load(model: type[P]) -> P:
 def reset() -> None:
     """Forget parsed settings (the local system and tests change the environment)."""
     _loaded.clear()
+
+
+class AssistantSettings(_Piece):
+    """The bot's policy file (``policies/assistant.json`` unless another is named): optional, read
+    by the intake functions (the bot) and console_api (the agents' reply check, the order feed)."""
+
+    assistant_policy_path: str | None = Field(default=None, alias=Env.ASSISTANT_POLICY_PATH)
