@@ -695,7 +695,7 @@ def put_order(
     except ValueError as err:
         raise PayloadError(_first_problem(err)) from None
     fed = composition.order_feed().put(order)
-    logger.info("order fed", extra={"created": fed.created, "exception_inquiry": fed.exception_inquiry})
+    logger.info("order fed", extra={"order_created": fed.created, "exception_inquiry": fed.exception_inquiry})
     return json_response(
         201 if fed.created else 200,
         {"order_number": order.order_number, "created": fed.created, "exception_inquiry": fed.exception_inquiry},
