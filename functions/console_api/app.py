@@ -102,6 +102,41 @@ class NoteRequest(_Action):
     text: str | None = Field(default=None, max_length=20_000)
 
 
+class AddEvidenceRequest(_Action):
+    """R2.9: evidence on a dispute (the policy's kinds: photo, document, carrier_record...)."""
+
+    action: Literal["add_evidence"]
+    kind: str = Field(max_length=40, description="one of the policy's evidence kinds")
+    source: Literal["customer", "shop", "carrier", "platform", "other"]
+    description: str = Field(min_length=1, max_length=5_000, description="what the evidence shows")
+    ref: str | None = Field(default=None, max_length=1_000, description="where it is kept (s3://..., a URL)")
+
+
+class DecideLiabilityRequest(_Action):
+    """R2.9: liability decided from the recorded evidence, with its reason (supervisors)."""
+
+    action: Literal["decide_liability"]
+    liability: Literal["shop", "customer", "carrier", "shared", "none"]
+    reason: str = Field(min_length=1, max_length=5_000)
+    evidence_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=100, description="the evidence it rests on (default: all recorded)"
+    )
+
+
+class ReportDisputeResultRequest(_Action):
+    """R2.9: the decision told to the customer from the dispute_result template."""
+
+    action: Literal["report_dispute_result"]
+    next_steps: str = Field(min_length=1, max_length=5_000, description="what happens next for the customer")
+
+
+class PromiseMetRequest(_Action):
+    """R2.8: the promised work is done: the customer's progress updates stop."""
+
+    action: Literal["promise_met"]
+    note: str | None = Field(default=None, max_length=2_000, description="what was done")
+
+
 ActionRequest = Annotated[
     AcknowledgeRequest
     | StartRequest
@@ -113,7 +148,11 @@ ActionRequest = Annotated[
     | CloseRequest
     | ReopenRequest
     | ReclassifyRequest
-    | NoteRequest,
+    | NoteRequest
+    | AddEvidenceRequest
+    | DecideLiabilityRequest
+    | ReportDisputeResultRequest
+    | PromiseMetRequest,
     Field(discriminator="action"),
 ]
 
@@ -183,9 +222,27 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
 @requires(Need.INQUIRY_ACTION)
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
+    if isinstance(request, AddEvidenceRequest | DecideLiabilityRequest | ReportDisputeResultRequest):
+        return json_response(200, {"inquiry": _dump(_dispute_action(inquiry_id, request))})
+    if isinstance(request, PromiseMetRequest):
+        done = composition.closing_loop_service().promise_met(inquiry_id, _actor(), request.note)
+        return json_response(200, {"inquiry": _dump(done)})
     data = request.model_dump(exclude={"action"}, exclude_none=True)
     inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
+
+
+def _dispute_action(
+    inquiry_id: str, request: AddEvidenceRequest | DecideLiabilityRequest | ReportDisputeResultRequest
+) -> Any:
+    disputes = composition.dispute_service()
+    if isinstance(request, AddEvidenceRequest):
+        return disputes.add_evidence(
+            inquiry_id, _actor(), request.kind, request.description, request.source, request.ref
+        )
+    if isinstance(request, DecideLiabilityRequest):
+        return disputes.decide_liability(inquiry_id, _actor(), request.liability, request.reason, request.evidence_ids)
+    return disputes.report_result(inquiry_id, _actor(), request.next_steps)
 
 
 @app.post(

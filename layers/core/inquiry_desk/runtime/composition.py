@@ -131,6 +131,7 @@ def inquiry_service() -> InquiryService:
         planner(),
         promise=_promise,
         default_promise_days=closing_loop().resolution.default_promise_working_days,
+        milestones=_milestones,
     )
 
 
@@ -380,6 +381,15 @@ def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
     return promised_completion(p.calendar(p.defaults.calendar), at, working_days)
 
 
+def _milestones(inquiry: Any, at: Any, promised: Any) -> dict[str, Any]:
+    """R2.8: when the progress updates of a promise are due, in the same calendar as the promise."""
+    from inquiry_desk.inquiries.resolution import milestone_instants
+
+    p, m = policy(), closing_loop().milestones
+    calendar = p.calendar(p.defaults.calendar)
+    return milestone_instants(calendar, at, promised, list(m.points), m.skip_within.to_timedelta())
+
+
 def _keyword_verdict(inquiry: Any, text: str, at: Any, actor: str) -> Any:
     """R5.2: a keyword reply ("已解决" / "not resolved", policy data) as the customer's verdict."""
     from inquiry_desk.surveys.verdicts import verdict
@@ -415,8 +425,15 @@ def closing_loop_service() -> Any:
     from inquiry_desk.model import utc_now
     from inquiry_desk.surveys.service import ClosingLoopService
 
+    p = policy()
     return ClosingLoopService(
-        repository(), inquiry_service(), closing_loop(), _survey_signer, _survey_base_url, utc_now
+        repository(),
+        inquiry_service(),
+        closing_loop(),
+        _survey_signer,
+        _survey_base_url,
+        utc_now,
+        timezone=p.calendar(p.defaults.calendar).timezone,
     )
 
 
@@ -567,3 +584,11 @@ def answer_automatically(inquiry_id: str) -> None:
             {"language": answer.language},
             lineage=answer.lineage,
         )
+
+
+# --- disputes (R2.9) ------------------------------------------------------------------------------
+def dispute_service() -> Any:
+    from inquiry_desk.disputes.service import DisputeService
+    from inquiry_desk.model import utc_now
+
+    return DisputeService(inquiry_service(), closing_loop().disputes, utc_now)
