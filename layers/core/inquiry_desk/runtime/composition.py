@@ -273,6 +273,8 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
         utc_now,
         closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None,
         NamedScheduleSet(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
+        named_lookback=closing_loop().reconcile.lookback.to_timedelta(),
+        named_limit=closing_loop().reconcile.limit,
     )
 
 

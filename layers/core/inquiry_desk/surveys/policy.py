@@ -107,6 +107,14 @@ class Milestones(_Strict):
     skip_within: Duration  # a milestone this close to the resolution or the promise is not sent
 
 
+class Reconcile(_Strict):
+    """The reconciler's sweep for lost closing-loop timers: inquiries received within `lookback`
+    (at most `limit` of them, newest first) that are resolved or closed."""
+
+    lookback: Duration
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+
 class ClosingLoopPolicy(_Strict):
     schema_: str | None = Field(default=None, alias="$schema")
     comment: str | list[str] | None = Field(default=None, alias="$comment")
@@ -119,6 +127,7 @@ class ClosingLoopPolicy(_Strict):
     sampling: Sampling
     disputes: Disputes
     milestones: Milestones
+    reconcile: Reconcile
 
     def verdict_of(self, text: str) -> Literal["confirm", "unhappy"] | None:
         """A short reply that says the customer is happy or not with the resolution (R5.2), else None.
