@@ -330,8 +330,16 @@ class CorrectionRequest(BaseModel):
 
 
 class ReviewOutcome(BaseModel):
+    """A review's outcome (R6.1); a failed one may name the corrected text (R6.2): a correction
+    candidate for the supervisors, or the correction itself with `start_correction`."""
+
     outcome: Literal["pass", "fail"]
     notes: str | None = Field(default=None, max_length=5_000)
+    corrected_text: str | None = Field(default=None, min_length=1, max_length=5_000)
+    cause: Literal["knowledge_gap", "training", "system_fault"] | None = None
+    message_id: str | None = Field(default=None, max_length=64, description="the wrong answer (default: latest)")
+    whole_content: bool = Field(default=False, description="the template/article version it came from is wrong")
+    start_correction: bool = Field(default=False, description="start the correction now, not a candidate")
 
 
 @app.post("/api/corrections", tags=["corrections"], summary="Mark content wrong: correct every customer who got it")
@@ -380,8 +388,19 @@ def review_outcome(
     inquiry_id: Annotated[str, Path(max_length=64)],
     request: Annotated[ReviewOutcome, Body()],
 ) -> Any:
+    from inquiry_desk.quality.service import FoundWrong
+
+    found_wrong = None
+    if request.corrected_text is not None:
+        if request.cause is None:
+            raise PayloadError("a corrected text needs its cause: knowledge_gap, training or system_fault")
+        found_wrong = FoundWrong(
+            request.corrected_text, request.cause, request.message_id, request.whole_content, request.start_correction
+        )
+    elif request.start_correction:
+        raise PayloadError("starting a correction needs the corrected text")
     review = composition.quality_service().record_outcome(
-        day, agent, inquiry_id, request.outcome, request.notes, _actor()
+        day, agent, inquiry_id, request.outcome, request.notes, _actor(), found_wrong
     )
     return json_response(200, {"review": _dump(review)})
 

@@ -482,7 +482,9 @@ def quality_service() -> Any:
     from inquiry_desk.model import utc_now
     from inquiry_desk.quality.service import QualityService
 
-    return QualityService(loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now)
+    return QualityService(
+        loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now, correction_service()
+    )
 
 
 # --- reports (R3.4, R9) ---------------------------------------------------------------------------
