@@ -116,7 +116,9 @@ class DecideLiabilityRequest(_Action):
     """R2.9: liability decided from the recorded evidence, with its reason (supervisors)."""
 
     action: Literal["decide_liability"]
-    liability: Literal["shop", "customer", "carrier", "shared", "none"]
+    liability: str = Field(
+        max_length=40, description="one of the policy's liabilities (shipped: shop, customer, carrier, shared, none)"
+    )
     reason: str = Field(min_length=1, max_length=5_000)
     evidence_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=100, description="the evidence it rests on (default: all recorded)"
