@@ -52,3 +52,41 @@ def test_R5_3_the_reconciler_recreates_a_deleted_survey_schedule(runner: Any, st
     names = {s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]}
     assert names == {name, f"{inquiry_id}-confirm-timeout-e1"}
     assert again["timers_recreated"] == 0 or name not in names  # nothing of this inquiry made twice
+
+
+def _act(runner: Any, inquiry_id: str, body: dict[str, Any]) -> None:
+    event = api_gateway_event(
+        "POST",
+        f"/api/inquiries/{inquiry_id}/actions",
+        {"Content-Type": "application/json"},
+        json.dumps(body).encode(),
+        agent_claims("agent-1"),
+        "v1",
+    )
+    answer = runner.invoke("console_api", event)
+    assert answer["statusCode"] == 200, answer["body"]
+    drain_streams()
+
+
+def test_R2_8_a_promise_gets_milestone_schedules_and_promise_met_removes_them(runner: Any, stack: Any) -> None:
+    body, headers = signed_chat(
+        {"message_id": f"m-{uuid.uuid4()}", "customer_id": f"c-{uuid.uuid4().hex[:8]}", "text": "退款什么时候到账?"}
+    )
+    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
+    inquiry_id = str(json.loads(result["body"])["inquiry_id"])
+    drain_streams()
+    _act(runner, inquiry_id, {"action": "resolve", "result": "退款已提交", "promise_working_days": 3})
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    group = stack.outputs["ScheduleGroupName"]
+
+    def names() -> set[str]:
+        return {s["Name"] for s in scheduler.list_schedules(GroupName=group, NamePrefix=inquiry_id)["Schedules"]}
+
+    milestones = {f"{inquiry_id}-milestone-halfway-e1", f"{inquiry_id}-milestone-day_before-e1"}
+    assert milestones <= names()
+    target = scheduler.get_schedule(Name=f"{inquiry_id}-milestone-halfway-e1", GroupName=group)["Target"]
+    assert "survey" in target["Arn"]
+    assert json.loads(target["Input"])["loop"]["kind"] == "milestone:halfway"
+    _act(runner, inquiry_id, {"action": "promise_met", "note": "退款已到账"})
+    assert not milestones & names()
+    assert f"{inquiry_id}-survey-e1" in names()  # the survey is still to come
