@@ -121,6 +121,11 @@ const zh = {
   "ev.delivery_sent": "回复已通过 {channel} 发送给 {to}",
   "ev.delivery_failed": "回复未能通过 {channel} 发送给 {to}{reason}",
   "ev.unlinked": "{actor} 取消了 {unlinked} 与该客户的关联{reason}",
+  "ev.dispute_evidence_added": "{actor} 添加证据（{kind}，来自 {source}）：{description}",
+  "ev.liability_decided": "{actor} 判定责任：{liability}{reason}",
+  "ev.dispute_result_reported": "{actor} 已将纠纷结果（{liability}）告知客户",
+  "ev.milestone_notified": "已向客户发送承诺进度（{milestone}）",
+  "ev.promise_met": "{actor} 确认承诺已完成：{note}",
   "ev.other": "{type}",
 };
 
@@ -244,6 +249,11 @@ const en: Record<Key, string> = {
   "ev.delivery_sent": "The reply went out on {channel} to {to}",
   "ev.delivery_failed": "The reply could not go out on {channel} to {to}{reason}",
   "ev.unlinked": "{actor} unlinked {unlinked} from this customer{reason}",
+  "ev.dispute_evidence_added": "{actor} added evidence ({kind}, from {source}): {description}",
+  "ev.liability_decided": "{actor} decided liability: {liability}{reason}",
+  "ev.dispute_result_reported": "{actor} reported the dispute's result ({liability}) to the customer",
+  "ev.milestone_notified": "Progress on the promise sent to the customer ({milestone})",
+  "ev.promise_met": "{actor} recorded the promise as met: {note}",
   "ev.other": "{type}",
 };
 

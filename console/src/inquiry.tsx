@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, SessionExpired, type Customer, type Inquiry, type InquiryEvent, type Timeline } from "./api";
 import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
+import { DisputePanel } from "./dispute";
 import { Deadline, isTyping } from "./queue";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
@@ -297,6 +298,7 @@ export function InquiryPage({ id }: { id: string }) {
               ))}
             </ul>
           </section>
+          {i.category === "dispute" && <DisputePanel data={data} onChange={refresh} />}
           <CustomerPanel inquiry={i} />
         </aside>
       </div>
