@@ -123,6 +123,11 @@ const zh = {
   "ev.unlinked": "{actor} 取消了 {unlinked} 与该客户的关联{reason}",
   "ev.handed_off": "机器人转人工{reason}（订单 {order_number}，身份已核实 {identity_verified}，机器人回答 {bot_answers} 次）",
   "ev.identity_checked": "订单 {order_number} 身份核验：{outcome}（{via} {answer}）",
+  "ev.dispute_evidence_added": "{actor} 添加证据（{kind}，来自 {source}）：{description}",
+  "ev.liability_decided": "{actor} 判定责任：{liability}{reason}",
+  "ev.dispute_result_reported": "{actor} 已将纠纷结果（{liability}）告知客户",
+  "ev.milestone_notified": "已向客户发送承诺进度（{milestone}）",
+  "ev.promise_met": "{actor} 确认承诺已完成：{note}",
   "ev.other": "{type}",
   // knowledge base, suggestions, cross-department requests (R7, R4.3)
   knowledge: "知识库",
@@ -281,6 +286,11 @@ const en: Record<Key, string> = {
   "ev.unlinked": "{actor} unlinked {unlinked} from this customer{reason}",
   "ev.handed_off": "The bot handed over to a person{reason} (order {order_number}, identity verified {identity_verified}, {bot_answers} bot answers)",
   "ev.identity_checked": "Identity check for order {order_number}: {outcome} ({via} {answer})",
+  "ev.dispute_evidence_added": "{actor} added evidence ({kind}, from {source}): {description}",
+  "ev.liability_decided": "{actor} decided liability: {liability}{reason}",
+  "ev.dispute_result_reported": "{actor} reported the dispute's result ({liability}) to the customer",
+  "ev.milestone_notified": "Progress on the promise sent to the customer ({milestone})",
+  "ev.promise_met": "{actor} recorded the promise as met: {note}",
   "ev.other": "{type}",
   // knowledge base, suggestions, cross-department requests (R7, R4.3)
   knowledge: "Knowledge base",

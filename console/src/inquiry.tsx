@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, SessionExpired, type Customer, type Inquiry, type InquiryEvent, type Timeline } from "./api";
 import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
+import { DisputePanel } from "./dispute";
 import { Deadline, isTyping } from "./queue";
 import { SuggestionsPanel, type Picked } from "./suggestions";
 import { DepartmentRequests } from "./departments";
@@ -323,6 +324,7 @@ export function InquiryPage({ id }: { id: string }) {
               ))}
             </ul>
           </section>
+          {i.category === "dispute" && <DisputePanel data={data} onChange={refresh} />}
           <CustomerPanel inquiry={i} />
           {i.status !== "closed" && <DepartmentRequests inquiryId={i.inquiry_id} events={data.events} onChange={refresh} />}
         </aside>

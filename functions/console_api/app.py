@@ -109,6 +109,43 @@ class NoteRequest(_Action):
     text: str | None = Field(default=None, max_length=20_000)
 
 
+class AddEvidenceRequest(_Action):
+    """R2.9: evidence on a dispute (the policy's kinds: photo, document, carrier_record...)."""
+
+    action: Literal["add_evidence"]
+    kind: str = Field(max_length=40, description="one of the policy's evidence kinds")
+    source: Literal["customer", "shop", "carrier", "platform", "other"]
+    description: str = Field(min_length=1, max_length=5_000, description="what the evidence shows")
+    ref: str | None = Field(default=None, max_length=1_000, description="where it is kept (s3://..., a URL)")
+
+
+class DecideLiabilityRequest(_Action):
+    """R2.9: liability decided from the recorded evidence, with its reason (supervisors)."""
+
+    action: Literal["decide_liability"]
+    liability: str = Field(
+        max_length=40, description="one of the policy's liabilities (shipped: shop, customer, carrier, shared, none)"
+    )
+    reason: str = Field(min_length=1, max_length=5_000)
+    evidence_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=100, description="the evidence it rests on (default: all recorded)"
+    )
+
+
+class ReportDisputeResultRequest(_Action):
+    """R2.9: the decision told to the customer from the dispute_result template."""
+
+    action: Literal["report_dispute_result"]
+    next_steps: str = Field(min_length=1, max_length=5_000, description="what happens next for the customer")
+
+
+class PromiseMetRequest(_Action):
+    """R2.8: the promised work is done: the customer's progress updates stop."""
+
+    action: Literal["promise_met"]
+    note: str | None = Field(default=None, max_length=2_000, description="what was done")
+
+
 ActionRequest = Annotated[
     AcknowledgeRequest
     | StartRequest
@@ -120,7 +157,11 @@ ActionRequest = Annotated[
     | CloseRequest
     | ReopenRequest
     | ReclassifyRequest
-    | NoteRequest,
+    | NoteRequest
+    | AddEvidenceRequest
+    | DecideLiabilityRequest
+    | ReportDisputeResultRequest
+    | PromiseMetRequest,
     Field(discriminator="action"),
 ]
 
@@ -190,6 +231,11 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
 @requires(Need.INQUIRY_ACTION)
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
+    if isinstance(request, AddEvidenceRequest | DecideLiabilityRequest | ReportDisputeResultRequest):
+        return json_response(200, {"inquiry": _dump(_dispute_action(inquiry_id, request))})
+    if isinstance(request, PromiseMetRequest):
+        done = composition.closing_loop_service().promise_met(inquiry_id, _actor(), request.note)
+        return json_response(200, {"inquiry": _dump(done)})
     data = request.model_dump(exclude={"action"}, exclude_none=True)
     if data.get("content_ref"):
         composition.check_content_ref(str(data["content_ref"]))  # a real template/article version (R7)
@@ -197,6 +243,19 @@ def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[Acti
         _check_reply_identity(inquiry_id, request)  # R8.2: order details only to the order's customer
     inquiry = composition.inquiry_service().act(inquiry_id, Action(request.action), _actor(), utc_now(), **data)
     return json_response(200, {"inquiry": _dump(inquiry)})
+
+
+def _dispute_action(
+    inquiry_id: str, request: AddEvidenceRequest | DecideLiabilityRequest | ReportDisputeResultRequest
+) -> Any:
+    disputes = composition.dispute_service()
+    if isinstance(request, AddEvidenceRequest):
+        return disputes.add_evidence(
+            inquiry_id, _actor(), request.kind, request.description, request.source, request.ref
+        )
+    if isinstance(request, DecideLiabilityRequest):
+        return disputes.decide_liability(inquiry_id, _actor(), request.liability, request.reason, request.evidence_ids)
+    return disputes.report_result(inquiry_id, _actor(), request.next_steps)
 
 
 @app.post(
@@ -284,8 +343,16 @@ class CorrectionRequest(BaseModel):
 
 
 class ReviewOutcome(BaseModel):
+    """A review's outcome (R6.1); a failed one may name the corrected text (R6.2): a correction
+    candidate for the supervisors, or the correction itself with `start_correction`."""
+
     outcome: Literal["pass", "fail"]
     notes: str | None = Field(default=None, max_length=5_000)
+    corrected_text: str | None = Field(default=None, min_length=1, max_length=5_000)
+    cause: Literal["knowledge_gap", "training", "system_fault"] | None = None
+    message_id: str | None = Field(default=None, max_length=64, description="the wrong answer (default: latest)")
+    whole_content: bool = Field(default=False, description="the template/article version it came from is wrong")
+    start_correction: bool = Field(default=False, description="start the correction now, not a candidate")
 
 
 @app.post("/api/corrections", tags=["corrections"], summary="Mark content wrong: correct every customer who got it")
@@ -334,8 +401,19 @@ def review_outcome(
     inquiry_id: Annotated[str, Path(max_length=64)],
     request: Annotated[ReviewOutcome, Body()],
 ) -> Any:
+    from inquiry_desk.quality.service import FoundWrong
+
+    found_wrong = None
+    if request.corrected_text is not None:
+        if request.cause is None:
+            raise PayloadError("a corrected text needs its cause: knowledge_gap, training or system_fault")
+        found_wrong = FoundWrong(
+            request.corrected_text, request.cause, request.message_id, request.whole_content, request.start_correction
+        )
+    elif request.start_correction:
+        raise PayloadError("starting a correction needs the corrected text")
     review = composition.quality_service().record_outcome(
-        day, agent, inquiry_id, request.outcome, request.notes, _actor()
+        day, agent, inquiry_id, request.outcome, request.notes, _actor(), found_wrong
     )
     return json_response(200, {"review": _dump(review)})
 

@@ -141,6 +141,16 @@ class FakeNamedSchedules:
         self.schedules[inquiry_id] = wanted
         return counts
 
+    def ensure(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> int:
+        existing = self.schedules.setdefault(inquiry_id, {})
+        missing = [t for t in timers if t.name not in existing]
+        existing.update({t.name: t for t in missing})
+        return len(missing)
+
+    def forget(self, inquiry_id: str, name: str) -> None:
+        """A schedule lost (deleted by hand, a failed create): what the reconciler repairs."""
+        self.schedules.get(inquiry_id, {}).pop(name, None)
+
     def of(self, inquiry_id: str) -> dict[str, NamedTimer]:
         return dict(self.schedules.get(inquiry_id, {}))
 

@@ -104,8 +104,9 @@ class Desk:
     def customers(self) -> CustomerService:
         return CustomerService(self.repository, self.inquiries())
 
-    def enforcer(self) -> DeadlineEnforcer:
-        """As `composition.enforcer`: the one deadline timer, plus the closing loop's named schedules."""
+    def enforcer(self, named_lookback: timedelta | None = None) -> DeadlineEnforcer:
+        """As `composition.enforcer`: the one deadline timer, plus the closing loop's named schedules
+        (and, with `named_lookback`, the reconciler's repair of lost ones, as deployed)."""
         loop = load_closing_loop()
         return DeadlineEnforcer(
             self.repository,
@@ -120,6 +121,7 @@ class Desk:
                 *department_timers(inquiry, events, now),
             ],
             schedules=self.schedules,
+            named_lookback=named_lookback,
         )
 
     def dispatcher(

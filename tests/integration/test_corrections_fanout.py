@@ -17,12 +17,12 @@ import pytest
 from desk_ops.local.front import api_gateway_event
 from desk_ops.local.harness import stream_consumers_off
 from inquiry_desk.corrections.service import CorrectionService
-from inquiry_desk.inquiries.lifecycle import Action
-from inquiry_desk.model import Channel, EventType, Identity, InboundMessage, set_clock, utc_now
+from inquiry_desk.model import EventType, set_clock
 
 from tests.integration.conftest import agent_claims
+from tests.integration.wrong_answers import seed_wrong_answers
 
-CUSTOMERS = int(os.environ.get("DESK_CORRECTION_CUSTOMERS", "40"))  # 500: see README (slow on moto)
+CUSTOMERS = int(os.environ.get("DESK_CORRECTION_CUSTOMERS", "40"))  # 500: see README (its cost on moto)
 
 
 @pytest.fixture(autouse=True)
@@ -60,19 +60,7 @@ def flaky(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 def _seed(ref: str) -> list[str]:
     from inquiry_desk.runtime import composition
 
-    service = composition.inquiry_service()
-    inquiries = []
-    for n in range(CUSTOMERS):
-        message = InboundMessage(
-            channel=Channel.CHAT,
-            channel_message_id=f"corr-{uuid.uuid4()}",
-            sender=Identity(kind="chat_customer", value=f"corr-{uuid.uuid4().hex[:10]}"),
-            text=f"退货期限是多久? #{n}",
-        )
-        inquiry_id = composition.receive(message).inquiry_id
-        service.act(inquiry_id, Action.REPLY, "agent-1", utc_now(), text="30 天无理由退货", content_ref=ref)
-        inquiries.append(inquiry_id)
-    return inquiries
+    return seed_wrong_answers(composition.repository(), composition.inquiry_service(), ref, CUSTOMERS)
 
 
 def _execution(arn: str) -> dict[str, Any]:
@@ -107,7 +95,7 @@ def test_R6_2_correction_reaches_every_customer_exactly_once_with_failures_and_a
             if e["name"] == correction_id
         )
         deadline = time.monotonic() + 300
-        while len(store.deliveries(correction_id)) < CUSTOMERS // 3:
+        while flaky["calls"] < CUSTOMERS // 3:
             assert time.monotonic() < deadline, "the fan-out did not start"
             time.sleep(0.2)
         sfn.stop_execution(executionArn=first["executionArn"])  # half way: an operator stops it

@@ -59,3 +59,14 @@ def test_R5_3_sync_creates_moves_and_deletes_an_inquirys_named_schedules(timers:
     }
     assert timers.sync(inquiry_id, []) == {"created": 0, "moved": 0, "deleted": 2}
     assert timers.sync(other, _timers(other, "resolve")) == {"created": 0, "moved": 1, "deleted": 0}  # untouched
+
+
+def test_R5_3_ensure_recreates_only_the_missing_named_schedules(timers: Any) -> None:
+    inquiry_id = f"Q{uuid.uuid4().hex[:10].upper()}"
+    timers.sync(inquiry_id, _timers(inquiry_id, "survey", "confirm-timeout"))
+    assert timers.ensure(inquiry_id, _timers(inquiry_id, "survey", "confirm-timeout")) == 0
+    timers.sync(inquiry_id, _timers(inquiry_id, "confirm-timeout"))  # the survey schedule is gone
+    assert timers.ensure(inquiry_id, _timers(inquiry_id, "survey", "confirm-timeout")) == 1
+    assert timers.ensure(inquiry_id, _timers(inquiry_id, "survey", "confirm-timeout")) == 0
+    assert timers.ensure(inquiry_id, []) == 0
+    assert timers.sync(inquiry_id, []) == {"created": 0, "moved": 0, "deleted": 2}

@@ -132,6 +132,12 @@ class EventType(StrEnum):
     # the assistant (assistant/, orders/): identity before order talk (R8.2), handoff (R1.7)
     IDENTITY_CHECKED = "identity_checked"
     HANDED_OFF = "handed_off"
+    # disputes (R2.9) and promise milestones (R2.8)
+    DISPUTE_EVIDENCE_ADDED = "dispute_evidence_added"
+    LIABILITY_DECIDED = "liability_decided"
+    DISPUTE_RESULT_REPORTED = "dispute_result_reported"
+    MILESTONE_NOTIFIED = "milestone_notified"
+    PROMISE_MET = "promise_met"
 
 
 class Attachment(BaseModel):
@@ -291,6 +297,7 @@ class ReasonData(EventData):
 
 class ResolvedData(EventData):
     result: str | None = None
+    milestones: dict[str, str] | None = None  # R2.8: progress updates due while the promise runs
 
 
 class ClosedData(EventData):
@@ -404,6 +411,37 @@ class HandoffData(EventData):
     owner: str | None = None
 
 
+class DisputeData(EventData):
+    """dispute_evidence_added / liability_decided / dispute_result_reported (R2.9): the evidence
+    (its id, kind, who it came from, what it shows), the liability decided with its reason and the
+    evidence it rests on, and the report's message with its template lineage."""
+
+    evidence_id: str | None = None
+    kind: str | None = None
+    source: str | None = None
+    description: str | None = None
+    ref: str | None = None
+    liability: str | None = None
+    reason: str | None = None
+    evidence_ids: list[str] | None = None
+    message_id: str | None = None
+    content_ref: str | None = None
+    template_id: str | None = None
+    template_version: int | None = None
+
+
+class MilestoneData(EventData):
+    """milestone_notified / promise_met (R2.8): which milestone of which promise and the update's
+    message; or the promise kept (no more updates), with the agent's note."""
+
+    milestone: str | None = None
+    note: str | None = None
+    promised_by: str | None = None
+    episode: int | None = None
+    message_id: str | None = None
+    content_ref: str | None = None
+
+
 EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.RECEIVED: ReceivedData,
     EventType.MESSAGE_ADDED: MessageAddedData,
@@ -438,6 +476,11 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.DEPARTMENT_BREACHED: DepartmentRequestData,
     EventType.IDENTITY_CHECKED: IdentityCheckData,
     EventType.HANDED_OFF: HandoffData,
+    EventType.DISPUTE_EVIDENCE_ADDED: DisputeData,
+    EventType.LIABILITY_DECIDED: DisputeData,
+    EventType.DISPUTE_RESULT_REPORTED: DisputeData,
+    EventType.MILESTONE_NOTIFIED: MilestoneData,
+    EventType.PROMISE_MET: MilestoneData,
 }
 
 

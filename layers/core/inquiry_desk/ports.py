@@ -59,6 +59,10 @@ class NamedSchedules(Protocol):
     def sync(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> dict[str, int]:
         """Make the inquiry's named schedules exactly `timers` (created, moved, deleted counts)."""
 
+    def ensure(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> int:
+        """Create those of `timers` that are missing (lost); leave existing ones as they are.
+        Returns how many were created."""
+
 
 class Notifier(Protocol):
     def notify(self, kind: str, subject: str, body: dict[str, Any]) -> None: ...

@@ -126,3 +126,65 @@ def test_daily_sample_per_agent_is_stable_and_queued_once_R6_1() -> None:
         "2026-03-02", list(reversed(everything)), Sampling(share=0.2, minimum_per_agent=1)
     )
     assert date.fromisoformat(first.day) == T0.date()
+
+
+def test_a_failed_review_with_the_corrected_text_opens_a_correction_candidate_R6_1_R6_2() -> None:
+    from inquiry_desk.quality.model import Review
+    from inquiry_desk.quality.service import FoundWrong
+
+    repo, store, executions, _notifier, corrections, clock = _world()
+    service = QualityService(
+        store, repo, InquiryService(repo), Sampling(share=1.0, minimum_per_agent=1), clock, corrections
+    )
+    store.put_review(Review(day="2026-03-02", agent="agent-1", inquiry_id="Q1", sampled_at=T0))
+    wrong = FoundWrong("7 天无理由退货", "knowledge_gap")
+    done = service.record_outcome("2026-03-02", "agent-1", "Q1", "fail", "退货期限说错了", "sup", wrong)
+    assert done.outcome == "fail" and done.correction_id is None and not executions.started
+    timeline = repo.timeline("Q1")
+    assert timeline is not None
+    candidate = next(e for e in timeline.events if e.type is EventType.CORRECTION_CANDIDATE)
+    assert candidate.data["via"] == "quality_review" and candidate.data["status"] == "open"
+    assert candidate.data["corrected_text"] == "7 天无理由退货" and candidate.data["content_ref"] == REF
+    assert candidate.data["message_id"] == outbound(repo, "Q1")[-1].message_id
+    assert kinds(repo, "Q1")[-1] == "reviewed"
+
+
+def test_a_failed_review_can_start_the_correction_of_the_whole_template_R6_1_R6_2() -> None:
+    from inquiry_desk.quality.model import Review
+    from inquiry_desk.quality.service import FoundWrong
+
+    repo, store, executions, _notifier, corrections, clock = _world()
+    service = QualityService(
+        store, repo, InquiryService(repo), Sampling(share=1.0, minimum_per_agent=1), clock, corrections
+    )
+    store.put_review(Review(day="2026-03-02", agent="agent-1", inquiry_id="Q1", sampled_at=T0))
+    wrong = FoundWrong("7 天无理由退货", "training", whole_content=True, start=True)
+    done = service.record_outcome("2026-03-02", "agent-1", "Q1", "fail", None, "sup", wrong)
+    assert done.correction_id is not None and done.correction_id in executions.started
+    correction = store.get_correction(done.correction_id)
+    assert correction is not None and correction.wrong == REF and correction.source_inquiry_id == "Q1"
+    assert correction.cause is Cause.TRAINING
+    # the correction reaches every customer who got the template, as any correction does
+    assert sorted(r.customer_id for r in corrections.affected(done.correction_id)) == ["C0", "C1", "C2"]
+    candidate = next(e for e in repo.timeline("Q1").events if e.type is EventType.CORRECTION_CANDIDATE)  # type: ignore[union-attr]
+    assert candidate.data["status"] == "started" and candidate.data["correction_id"] == done.correction_id
+
+
+def test_a_failed_review_of_one_message_corrects_that_customer_only_R6_2() -> None:
+    from inquiry_desk.quality.model import Review
+    from inquiry_desk.quality.service import FoundWrong
+
+    repo, store, _executions, _notifier, corrections, clock = _world()
+    service = QualityService(
+        store, repo, InquiryService(repo), Sampling(share=1.0, minimum_per_agent=1), clock, corrections
+    )
+    store.put_review(Review(day="2026-03-02", agent="agent-1", inquiry_id="Q1", sampled_at=T0))
+    done = service.record_outcome(
+        "2026-03-02", "agent-1", "Q1", "fail", None, "sup", FoundWrong("7 天", "training", start=True)
+    )
+    assert done.correction_id is not None
+    assert [r.customer_id for r in corrections.affected(done.correction_id)] == ["C1"]
+    with pytest.raises(PayloadError):
+        service.record_outcome("2026-03-02", "agent-1", "Q1", "pass", None, "sup", FoundWrong("x", "training"))
+    with pytest.raises(PayloadError):
+        service.record_outcome("2026-03-02", "agent-1", "Q1", "fail", None, "sup", FoundWrong("x", "gossip"))

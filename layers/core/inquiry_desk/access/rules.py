@@ -51,7 +51,7 @@ class Need(StrEnum):
 
 
 # Actions only supervisors (of the inquiry's team) and admins may take.
-SUPERVISION_ACTIONS = frozenset({"reopen"})
+SUPERVISION_ACTIONS = frozenset({"reopen", "decide_liability"})  # R2.9: liability is a supervisor's call
 
 
 @dataclass(frozen=True)

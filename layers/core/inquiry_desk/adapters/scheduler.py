@@ -70,28 +70,52 @@ class NamedScheduleSet:
         self._target = target_arn
         self._role = role_arn
 
-    def sync(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> dict[str, int]:
-        """Make the inquiry's named schedules exactly `timers`: create or move each, delete the rest."""
+    def _existing(self, inquiry_id: str) -> set[str]:
         existing: set[str] = set()
         for page in self._client.get_paginator("list_schedules").paginate(
             GroupName=self._group, NamePrefix=f"{inquiry_id}-"
         ):
             existing.update(s["Name"] for s in page.get("Schedules", []))
+        return existing
+
+    def _spec(self, timer: NamedTimer) -> dict[str, Any]:
+        return {
+            "Name": timer.name,
+            "GroupName": self._group,
+            "ScheduleExpression": f"at({timer.at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {
+                "Arn": timer.target or self._target,
+                "RoleArn": self._role,
+                "Input": json.dumps(timer.payload),
+            },
+        }
+
+    def ensure(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> int:
+        """Create the missing ones of `timers` (the reconciler's repair of a lost timer): one list
+        request, and one create per missing schedule; existing ones are left as they are."""
+        if not timers:
+            return 0
+        existing, created = self._existing(inquiry_id), 0
+        for timer in timers:
+            if timer.name in existing:
+                continue
+            try:
+                self._client.create_schedule(**self._spec(timer))
+                created += 1
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "ConflictException":
+                    raise
+        return created
+
+    def sync(self, inquiry_id: str, timers: Sequence[NamedTimer]) -> dict[str, int]:
+        """Make the inquiry's named schedules exactly `timers`: create or move each, delete the rest."""
+        existing = self._existing(inquiry_id)
         created = moved = deleted = 0
         for timer in timers:
-            spec = {
-                "Name": timer.name,
-                "GroupName": self._group,
-                "ScheduleExpression": f"at({timer.at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
-                "ScheduleExpressionTimezone": "UTC",
-                "FlexibleTimeWindow": {"Mode": "OFF"},
-                "ActionAfterCompletion": "DELETE",
-                "Target": {
-                    "Arn": timer.target or self._target,
-                    "RoleArn": self._role,
-                    "Input": json.dumps(timer.payload),
-                },
-            }
+            spec = self._spec(timer)
             if timer.name in existing:
                 self._client.update_schedule(**spec)
                 moved += 1

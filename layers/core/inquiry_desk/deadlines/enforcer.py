@@ -7,7 +7,7 @@ ports (Timers, Notifier, Ladders, the repository). Every action leaves an event 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,14 @@ from inquiry_desk.deadlines.engine import InquiryFacts, compute_deadlines
 from inquiry_desk.deadlines.policy import SlaPolicy
 from inquiry_desk.errors import NotFound
 from inquiry_desk.inquiries.service import InquiryService
-from inquiry_desk.model import EventType, Inquiry, InquiryEvent
+from inquiry_desk.model import EventType, Inquiry, InquiryEvent, Status
 from inquiry_desk.ports import InquiryRepository, Ladders, NamedSchedules, Notifier, Timeline, Timers
 
 SYSTEM = "sla"
+# Besides a change of status or episode, the events after which the named timers are re-made: a
+# survey sent starts its reminder, an answer ends it (R5.3); a promise met ends its progress
+# updates (R2.8).
+_NAMED_TIMERS_FOLLOW = frozenset({EventType.SURVEY_SENT, EventType.SURVEY_ANSWERED, EventType.PROMISE_MET})
 
 
 class DeadlineEnforcer:
@@ -37,6 +41,8 @@ class DeadlineEnforcer:
         now: Callable[[], datetime],
         more_timers: Callable[[Inquiry, list[InquiryEvent], datetime], list[NamedTimer]] | None = None,
         schedules: NamedSchedules | None = None,
+        named_lookback: timedelta | None = None,
+        named_limit: int = 1000,
     ) -> None:
         self._repo = repository
         self._policy = policy
@@ -47,6 +53,9 @@ class DeadlineEnforcer:
         self._now = now
         self._more_timers = more_timers  # e.g. the closing loop's survey, reminder and timeout
         self._schedules = schedules  # where those go (named one-time schedules)
+        # the reconciler re-creates lost named timers of inquiries received within this window
+        self._named_lookback = named_lookback
+        self._named_limit = named_limit
 
     def plan(self, inquiry_id: str, previous: Inquiry | None = None) -> dict[str, int]:
         """After a change to the inquiry, arm its one timer at its next due instant.
@@ -78,7 +87,9 @@ class DeadlineEnforcer:
         if previous is not None and (previous.status, previous.episode) == (inquiry.status, inquiry.episode):
             from inquiry_desk.departments.service import changes_timers
 
-            if not changes_timers(events, previous.event_count):  # nor a department request (R4.3)
+            news = [e for e in events if e.seq > previous.event_count]
+            follows = any(e.type in _NAMED_TIMERS_FOLLOW for e in news)
+            if not follows and not changes_timers(events, previous.event_count):  # nor a department request (R4.3)
                 return 0
         made = self._schedules.sync(inquiry.inquiry_id, self._more_timers(inquiry, events, now))
         return sum(made.values())
@@ -175,7 +186,27 @@ class DeadlineEnforcer:
                 if timeline is None:
                     continue
                 fired += len(self._act_on_due(timeline, now).get("acted", []))
-        return {"fired": fired}
+        if self._more_timers is None or self._schedules is None or self._named_lookback is None:
+            return {"fired": fired}
+        return {"fired": fired, "timers_recreated": self._recreate_named(now)}
+
+    def _recreate_named(self, now: datetime) -> int:
+        """The closing loop's timers (survey, reminder, confirmation timeout, milestones) of recent
+        resolved or closed inquiries, re-created where lost; existing ones are left alone, so a
+        second run creates nothing. A lost timer that is already due is made for the next minute."""
+        if self._more_timers is None or self._schedules is None or self._named_lookback is None:
+            return 0
+        created = 0
+        for inquiry in self._repo.recent(now - self._named_lookback, self._named_limit):
+            if inquiry.status not in (Status.RESOLVED, Status.CLOSED):
+                continue
+            timeline = self._repo.timeline(inquiry.inquiry_id)
+            if timeline is None:
+                continue
+            wanted = self._more_timers(timeline.inquiry, timeline.events, now)
+            if wanted:
+                created += self._schedules.ensure(inquiry.inquiry_id, wanted)
+        return created
 
     @staticmethod
     def _step_data(state: LadderState, action: str, result: enforcement.EscalationStep) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def apply(
                     "promised_by": promised.isoformat() if isinstance(promised, datetime) else None,
                     "promise": data.get("promise"),
                     "episode": inquiry.episode,
+                    **({"milestones": data["milestones"]} if data.get("milestones") else {}),
                 },
             )
         )

@@ -38,11 +38,13 @@ class InquiryService:
         planner: DeadlinePlanner | None = None,
         promise: Callable[[Inquiry, datetime, int], datetime] | None = None,
         default_promise_days: int | None = None,
+        milestones: Callable[[Inquiry, datetime, datetime], dict[str, datetime]] | None = None,
     ) -> None:
         self._repo = repository
         self._planner = planner
         self._promise = promise  # "X working days" -> an instant in the team's calendar (R2.8)
         self._default_promise_days = default_promise_days
+        self._milestones = milestones  # R2.8: progress updates while an explicit promise runs
 
     def act(self, inquiry_id: str, action: Action, actor: str, at: datetime, **data: Any) -> Inquiry:
         """Apply one lifecycle action (a reply also stores its outbound message: the outbox)."""
@@ -141,11 +143,16 @@ class InquiryService:
         if details.get("promised_by") is not None:
             return {}
         days = details.pop("promise_working_days", None)
+        explicit = days is not None  # the agent promised it: the customer hears of progress (R2.8)
         if days is None:
             days = self._default_promise_days
         if days is None or self._promise is None:
             return {}
-        return {"promised_by": self._promise(inquiry, at, int(days)), "promise": f"{int(days)} working days"}
+        promised = self._promise(inquiry, at, int(days))
+        out: dict[str, Any] = {"promised_by": promised, "promise": f"{int(days)} working days"}
+        if explicit and self._milestones is not None:
+            out["milestones"] = {k: v.isoformat() for k, v in self._milestones(inquiry, at, promised).items()}
+        return out
 
     @staticmethod
     def outbound(inquiry: Inquiry, text: str, at: datetime, actor: str, content_ref: str | None = None) -> Message:

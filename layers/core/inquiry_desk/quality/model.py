@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -17,6 +17,23 @@ class Review(BaseModel):
     notes: str | None = None
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
+    correction_id: str | None = None  # a failed review that started a correction (R6.1 -> R6.2)
+
+
+class Corrector(Protocol):
+    """What a failed review needs of corrections (R6.2): start one for a wrong message or content."""
+
+    def mark_wrong(
+        self,
+        by: str,
+        corrected_text: str,
+        cause: Any,
+        content_ref: str | None = None,
+        inquiry_id: str | None = None,
+        message_id: str | None = None,
+        public: bool = False,
+        source_inquiry_id: str | None = None,
+    ) -> Any: ...
 
 
 class ReviewStore(Protocol):

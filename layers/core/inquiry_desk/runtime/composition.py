@@ -131,6 +131,7 @@ def inquiry_service() -> InquiryService:
         planner(),
         promise=_promise,
         default_promise_days=closing_loop().resolution.default_promise_working_days,
+        milestones=_milestones,
     )
 
 
@@ -278,6 +279,8 @@ def enforcer(own_arn: str) -> DeadlineEnforcer:
             closing_loop_timers(survey) if (survey := load(ClosingLoopSettings).survey_function_arn) else None
         ),
         NamedScheduleSet(client("scheduler"), timers.schedule_group, own_arn, timers.scheduler_role_arn),
+        named_lookback=closing_loop().reconcile.lookback.to_timedelta(),
+        named_limit=closing_loop().reconcile.limit,
     )
 
 
@@ -386,6 +389,15 @@ def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
     return promised_completion(p.calendar(p.defaults.calendar), at, working_days)
 
 
+def _milestones(inquiry: Any, at: Any, promised: Any) -> dict[str, Any]:
+    """R2.8: when the progress updates of a promise are due, in the same calendar as the promise."""
+    from inquiry_desk.inquiries.resolution import milestone_instants
+
+    p, m = policy(), closing_loop().milestones
+    calendar = p.calendar(p.defaults.calendar)
+    return milestone_instants(calendar, at, promised, list(m.points), m.skip_within.to_timedelta())
+
+
 def _keyword_verdict(inquiry: Any, text: str, at: Any, actor: str) -> Any:
     """R5.2: a keyword reply ("已解决" / "not resolved", policy data) as the customer's verdict."""
     from inquiry_desk.surveys.verdicts import verdict
@@ -421,8 +433,15 @@ def closing_loop_service() -> Any:
     from inquiry_desk.model import utc_now
     from inquiry_desk.surveys.service import ClosingLoopService
 
+    p = policy()
     return ClosingLoopService(
-        repository(), inquiry_service(), closing_loop(), _survey_signer, _survey_base_url, utc_now
+        repository(),
+        inquiry_service(),
+        closing_loop(),
+        _survey_signer,
+        _survey_base_url,
+        utc_now,
+        timezone=p.calendar(p.defaults.calendar).timezone,
     )
 
 
@@ -469,7 +488,9 @@ def quality_service() -> Any:
     from inquiry_desk.model import utc_now
     from inquiry_desk.quality.service import QualityService
 
-    return QualityService(loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now)
+    return QualityService(
+        loop_store(), repository(), inquiry_service(), closing_loop().sampling, utc_now, correction_service()
+    )
 
 
 # --- reports (R3.4, R9) ---------------------------------------------------------------------------
@@ -749,3 +770,11 @@ def assistant_turn(inquiry_id: str) -> None:
         logging.getLogger("inquiry_desk.assistant").warning(
             "bot turn failed", extra={"inquiry_id": inquiry_id, "error": type(err).__name__}
         )
+
+
+# --- disputes (R2.9) ------------------------------------------------------------------------------
+def dispute_service() -> Any:
+    from inquiry_desk.disputes.service import DisputeService
+    from inquiry_desk.model import utc_now
+
+    return DisputeService(inquiry_service(), closing_loop().disputes, utc_now)

@@ -70,6 +70,51 @@ class Sampling(_Strict):
     minimum_per_agent: int = Field(ge=0)
 
 
+class LiabilityWords(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Disputes(_Strict):
+    """R2.9: who can be liable (with the words the customer is told), what counts as evidence, how
+    much evidence a decision needs, and the template the result is reported with."""
+
+    category: str = "dispute"
+    liabilities: dict[str, LiabilityWords]
+    evidence_kinds: list[str] = Field(min_length=1)
+    evidence_needed: int = Field(default=1, ge=0)
+    result_template: str = "dispute_result"
+
+
+class Milestone(_Strict):
+    """One progress update while a promise runs (R2.8): at a share of the promised time, counted
+    in working days of the team calendar, or a number of working days before the promise."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    share_of_promise: float | None = Field(default=None, gt=0, lt=1)
+    working_days_before: int | None = Field(default=None, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Milestone:
+        if (self.share_of_promise is None) == (self.working_days_before is None):
+            raise ValueError(f"milestone {self.name}: give share_of_promise or working_days_before, not both")
+        return self
+
+
+class Milestones(_Strict):
+    template: str = "promise_progress"
+    points: list[Milestone] = Field(default_factory=list)
+    skip_within: Duration  # a milestone this close to the resolution or the promise is not sent
+
+
+class Reconcile(_Strict):
+    """The reconciler's sweep for lost closing-loop timers: inquiries received within `lookback`
+    (at most `limit` of them, newest first) that are resolved or closed."""
+
+    lookback: Duration
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+
 class ClosingLoopPolicy(_Strict):
     schema_: str | None = Field(default=None, alias="$schema")
     comment: str | list[str] | None = Field(default=None, alias="$comment")
@@ -80,6 +125,9 @@ class ClosingLoopPolicy(_Strict):
     unhappy: Unhappy
     corrections: Corrections
     sampling: Sampling
+    disputes: Disputes
+    milestones: Milestones
+    reconcile: Reconcile
 
     def verdict_of(self, text: str) -> Literal["confirm", "unhappy"] | None:
         """A short reply that says the customer is happy or not with the resolution (R5.2), else None.

@@ -11,17 +11,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from inquiry_desk.answers.templates import render
+from inquiry_desk.answers.templates import compose, render
+from inquiry_desk.errors import Conflict
 from inquiry_desk.inquiries import lifecycle
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.inquiries.service import Change, InquiryService
-from inquiry_desk.model import Channel, EventType, Inquiry, InquiryEvent, Status
+from inquiry_desk.model import Channel, EventType, Inquiry, InquiryEvent, Message, Status
 from inquiry_desk.ports import InquiryRepository, Timeline
 from inquiry_desk.surveys import page
 from inquiry_desk.surveys.links import LinkRefused, LinkSigner, SurveyLink
 from inquiry_desk.surveys.policy import ClosingLoopPolicy
-from inquiry_desk.surveys.timers import REMIND, SEND, TIMEOUT, answered, due, survey_sent
+from inquiry_desk.surveys.timers import MILESTONE, REMIND, SEND, TIMEOUT, answered, due, promise_met, survey_sent
 from inquiry_desk.surveys.verdicts import verdict
 
 SYSTEM = "closing_loop"
@@ -44,7 +46,9 @@ class ClosingLoopService:
         signer: Callable[[], LinkSigner],
         base_url: Callable[[], str],
         now: Callable[[], datetime],
+        timezone: str = "UTC",
     ) -> None:
+        self._zone = ZoneInfo(timezone)  # the team calendar's: a promised time is told in it (R2.8)
         self._repo = repository
         self._inquiries = inquiries
         self._policy = policy
@@ -80,10 +84,46 @@ class ClosingLoopService:
             if kind in (SEND, REMIND):
                 outcome["done"] = "survey_sent" if kind == SEND else "survey_reminded"
                 return self._survey_message(inquiry, events, kind, now)
+            if kind.startswith(MILESTONE):
+                outcome["done"] = "milestone_notified"
+                return self._milestone_message(inquiry, kind.removeprefix(MILESTONE), now)
             return None
 
         self._inquiries.change(inquiry_id, decide)
         return outcome
+
+    def _milestone_message(self, inquiry: Inquiry, name: str, now: datetime) -> Change:
+        """A progress update at a milestone of the promised completion (R2.8), from the template."""
+        milestones = self._policy.milestones
+        lang = inquiry.language
+        promised = inquiry.promised_by.astimezone(self._zone).strftime("%Y-%m-%d %H:%M") if inquiry.promised_by else ""
+        todos = render("promise_todos", lang, todos="; ".join(inquiry.customer_todos)) if inquiry.customer_todos else ""
+        composed = compose(milestones.template, lang, ref=inquiry.inquiry_id, promised=promised, todos=todos)
+        content_ref = f"template:{composed.template_id}@{composed.version}"
+        message = InquiryService.outbound(inquiry, composed.text, now, SYSTEM, content_ref=content_ref)
+        data = {
+            "milestone": name,
+            "promised_by": inquiry.promised_by.isoformat() if inquiry.promised_by else None,
+            "episode": inquiry.episode,
+            "message_id": message.message_id,
+            "content_ref": content_ref,
+        }
+        return _step(inquiry, now, SYSTEM, EventType.MILESTONE_NOTIFIED, data, message)
+
+    def promise_met(self, inquiry_id: str, actor: str, note: str | None = None) -> Inquiry:
+        """The promised work is done (refund paid, part shipped): no more progress updates (R2.8)."""
+        now = self._now()
+
+        def decide(timeline: Timeline) -> Change | None:
+            inquiry = timeline.inquiry
+            if inquiry.promised_by is None:
+                raise Conflict("this inquiry has no promised completion")
+            if promise_met(timeline.events, inquiry.episode):
+                return None
+            data = {"episode": inquiry.episode, "promised_by": inquiry.promised_by.isoformat(), "note": note}
+            return _step(inquiry, now, actor, EventType.PROMISE_MET, {k: v for k, v in data.items() if v})
+
+        return self._inquiries.change(inquiry_id, decide)
 
     def _survey_message(self, inquiry: Inquiry, events: list[InquiryEvent], kind: str, now: datetime) -> Change:
         survey = self._policy.survey
@@ -229,3 +269,18 @@ class ClosingLoopService:
 
     def reply_verdict(self, text: str) -> str | None:
         return self._policy.verdict_of(text)
+
+
+def _step(
+    inquiry: Inquiry,
+    at: datetime,
+    actor: str,
+    kind: EventType,
+    data: dict[str, Any],
+    message: Message | None = None,
+) -> Change:
+    event = InquiryEvent(
+        inquiry_id=inquiry.inquiry_id, seq=inquiry.event_count + 1, type=kind, at=at, actor=actor, data=data
+    )
+    advanced = inquiry.model_copy(update={"updated_at": at, "version": inquiry.version + 1, "event_count": event.seq})
+    return Change(advanced, [event], message)

@@ -16,6 +16,7 @@ from inquiry_desk.model import EventType, Inquiry, InquiryEvent, Status
 from inquiry_desk.surveys.policy import ClosingLoopPolicy
 
 SEND, REMIND, TIMEOUT = "survey_send", "survey_remind", "confirm_timeout"
+MILESTONE = "milestone:"  # + the policy's milestone name: a progress update while a promise runs (R2.8)
 _NAMES = {SEND: "survey", REMIND: "survey-reminder", TIMEOUT: "confirm-timeout"}
 
 
@@ -48,7 +49,28 @@ def reminded(events: Sequence[InquiryEvent], episode: int) -> bool:
 
 
 def timer_name(inquiry_id: str, kind: str, episode: int) -> str:
+    if kind.startswith(MILESTONE):
+        return f"{inquiry_id}-milestone-{kind.removeprefix(MILESTONE)}-e{episode}"
     return f"{inquiry_id}-{_NAMES[kind]}-e{episode}"
+
+
+def promise_met(events: Sequence[InquiryEvent], episode: int) -> bool:
+    return bool(_of_episode(events, EventType.PROMISE_MET, episode))
+
+
+def milestones_due(inquiry: Inquiry, events: Sequence[InquiryEvent]) -> dict[str, datetime]:
+    """The progress updates still to send while the current episode's promise runs (R2.8): none once
+    the inquiry is closed (or reopened, or open again) or the promise is met."""
+    if inquiry.status is not Status.RESOLVED or promise_met(events, inquiry.episode):
+        return {}
+    resolutions = [
+        e
+        for e in events
+        if e.type is EventType.RESOLVED and int(e.data.get("episode", inquiry.episode) or 0) == inquiry.episode
+    ]
+    planned = (resolutions[-1].data.get("milestones") or {}) if resolutions else {}
+    sent = {str(e.data.get("milestone")) for e in _of_episode(events, EventType.MILESTONE_NOTIFIED, inquiry.episode)}
+    return {f"{MILESTONE}{name}": datetime.fromisoformat(at) for name, at in planned.items() if name not in sent}
 
 
 def due(policy: ClosingLoopPolicy, inquiry: Inquiry, events: Sequence[InquiryEvent]) -> dict[str, datetime]:
@@ -67,6 +89,7 @@ def due(policy: ClosingLoopPolicy, inquiry: Inquiry, events: Sequence[InquiryEve
             out[REMIND] = sent.at + policy.survey.reminder_after.to_timedelta()
     if inquiry.status is Status.RESOLVED:
         out[TIMEOUT] = resolved + policy.confirmation.window.to_timedelta()
+    out.update(milestones_due(inquiry, events))
     return out
 
 
