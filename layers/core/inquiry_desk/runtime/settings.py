@@ -54,6 +54,7 @@ class Env(StrEnum):
     TWILIO_API_BASE = "DESK_TWILIO_API_BASE"
     SEND_TIMEOUT_SECONDS = "DESK_SEND_TIMEOUT_SECONDS"
     OUTBOX_MAX_ATTEMPTS = "DESK_OUTBOX_MAX_ATTEMPTS"
+    CONSOLE_URL = "DESK_CONSOLE_URL"
 
 
 class SettingsError(RuntimeError):
@@ -143,6 +144,14 @@ class ClosingLoopSettings(_Piece):
     corrections_state_machine_arn: str | None = Field(default=None, alias=Env.CORRECTIONS_STATE_MACHINE_ARN)
 
 
+class ReportMailSettings(_Piece):
+    """The supervisors' daily report e-mail: its From address (unset: not mailed, the operators'
+    copy says so) and the console's address its links point to (unset: no links)."""
+
+    mail_from: str | None = Field(default=None, alias=Env.MAIL_FROM)
+    console_url: str | None = Field(default=None, alias=Env.CONSOLE_URL)
+
+
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
@@ -182,8 +191,9 @@ class MetricsSettings(TableSettings, PolicySettings):
     """functions/metrics (counts each timeline event once into the day counters)."""
 
 
-class MonitorSettings(TableSettings, PolicySettings, NotificationSettings):
-    """functions/monitor (live queues per channel, alerts, the supervisors' daily report)."""
+class MonitorSettings(TableSettings, PolicySettings, NotificationSettings, DirectorySettings, ReportMailSettings):
+    """functions/monitor (live queues per channel, alerts; each team's daily report to its
+    supervisors, found in the user pool, by SES)."""
 
 
 class ArchiverSettings(TableSettings, PolicySettings, ArchiveSettings):
