@@ -205,7 +205,18 @@ class InquiryDeskStack(Stack):
             rate_limit=int(self.node.try_get_context("desk:wafRateLimit") or DEFAULT_RATE_LIMIT),
         )
 
-        reports = Reports(self, "Reports", layer=layer, environment=common, table=data.table, topic=notifications.topic)
+        reports = Reports(
+            self,
+            "Reports",
+            layer=layer,
+            environment=common,
+            table=data.table,
+            topic=notifications.topic,
+            user_pool=auth.user_pool,
+            mail_from=self.node.try_get_context("desk:mailFrom"),
+            mail_from_identity_arn=self.node.try_get_context("desk:mailFromIdentityArn"),
+            console_url=console.origin + "/" if console else None,
+        )
         functions: dict[str, lambda_.IFunction] = {
             f.function.node.scope.node.id: f.function  # type: ignore[union-attr]
             for f in (
