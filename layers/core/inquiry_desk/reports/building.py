@@ -95,6 +95,8 @@ class Report:
                 for d, r in sorted(self.days.items())
             ],
             "previous": {dim: self.figures_of(policy, c) for dim, c in sorted(self.previous.items())},
+            "days": self.days,  # each day's "all" counters (a stored report renders its trend again)
+            "previous_counters": self.previous,
             "flags": self.flags,
             "items_read": self.items_read,
         }
