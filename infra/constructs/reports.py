@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -66,7 +67,12 @@ class Reports(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         self.counter = DeskFunction(self, names.METRICS, layer, environment)
-        monitor_env = {**environment, Env.USER_POOL_ID: user_pool.user_pool_id}
+        self.bucket = self._reports_bucket()
+        monitor_env = {
+            **environment,
+            Env.USER_POOL_ID: user_pool.user_pool_id,
+            Env.REPORTS_BUCKET: self.bucket.bucket_name,
+        }
         if mail_from:
             monitor_env[Env.MAIL_FROM] = mail_from
         if console_url:
@@ -78,6 +84,7 @@ class Reports(Construct):
             self.monitor.function, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"
         )
         topic.grant_publish(self.monitor.function)
+        self._grant_objects(self.monitor.role, "mailed/*")
 
         self.dead_letters = sqs.Queue(
             self,
@@ -206,3 +213,48 @@ class Reports(Construct):
                     "may be sent from any verified identity of this account and region, SendRawEmail only.",
                 )
             )
+
+    def _reports_bucket(self) -> s3.Bucket:
+        """Built reports of finished periods and the mailed daily reports (reports.stored); counts
+        only, no personal data. Lifecycle from reports.json stored_reports."""
+        rules = load_report_policy().stored_reports
+        return s3.Bucket(
+            self,
+            "Stored",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="infrequent-then-gone",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(rules.infrequent_access_after_days),
+                        )
+                    ],
+                    expiration=Duration.days(rules.keep_days),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def grant_reports(self, fn: lambda_.Function, role: iam.Role) -> None:
+        """A reader of reports (the console API): the stored ones, and storing finished periods."""
+        fn.add_environment(Env.REPORTS_BUCKET.value, self.bucket.bucket_name)
+        self._grant_objects(role, "reports/*")
+
+    def _grant_objects(self, role: iam.Role, prefix: str) -> None:
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"], resources=[self.bucket.arn_for_objects(prefix)]
+            )
+        )
+        bucket_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        Validations.of(role.node.find_child("DefaultPolicy")).acknowledge(
+            Acknowledgment(
+                id=f"{ACK}IAM5[Resource::<{bucket_id}.Arn>/{prefix}]",
+                reason="One object per stored report under this prefix of the reports bucket (counts only); "
+                "GetObject and PutObject only.",
+            )
+        )

@@ -12,6 +12,7 @@ from inquiry_desk.reports.counting import contributions
 from inquiry_desk.reports.daily import DailyReportDelivery, daily_schedules
 from inquiry_desk.reports.settings import load_report_policy
 from inquiry_desk.reports.store import MemoryCounterStore
+from inquiry_desk.reports.stored import MemoryStoredReports, mailed_key
 
 POLICY = load_report_policy()
 SLA = load_policy(shipped_policy_path())
@@ -97,7 +98,7 @@ def test_the_team_mail_has_its_channels_figures_lists_and_escaped_customer_text_
     _count(store, _inquiry("Q-other", "complaints", Channel.CHAT, morning))
     late = _inquiry("Q-late", "orders", Channel.EMAIL, morning, status=Status.IN_PROGRESS, next_deadline_at=now)
     new = _inquiry("Q-new", "orders", Channel.CHAT, morning)
-    mailer, notices = Mailer(), Notices()
+    mailer, notices, stored = Mailer(), Notices(), MemoryStoredReports()
     delivery = DailyReportDelivery(
         store,
         POLICY,
@@ -109,6 +110,7 @@ def test_the_team_mail_has_its_channels_figures_lists_and_escaped_customer_text_
         notices,
         "https://console.example/",
         lambda: now,
+        stored,
     )
     result = delivery.deliver("orders")
     assert result["sent"] and result["day"] == "2026-04-01" and result["recipients"] == 2
@@ -120,6 +122,8 @@ def test_the_team_mail_has_its_channels_figures_lists_and_escaped_customer_text_
     assert "Overdue (R3.1): 1" in text and "Unconfirmed (R3.1): 1" in text
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert 'href="https://console.example/#/inquiry/Q-late"' in html
+    kept = stored.documents[mailed_key("orders", now.date())]  # kept as mailed
+    assert kept["html"] == html and kept["recipients"] == 2
     kind, copy = notices.sent[-1]
     assert kind == "daily_report" and copy["recipients"] == 2 and HOSTILE not in str(copy)
     # a repeated schedule sends nothing more

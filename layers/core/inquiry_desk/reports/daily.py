@@ -33,6 +33,7 @@ from inquiry_desk.reports.counting import TEAM_CHANNEL
 from inquiry_desk.reports.render import shown
 from inquiry_desk.reports.settings import ReportPolicy
 from inquiry_desk.reports.store import CounterStore
+from inquiry_desk.reports.stored import StoredReports, mailed_key
 
 MAIL_METRICS = ("volume", "first_response", "sla_attainment", "resolution_rate", "csat")
 # the inquiries behind the figures a supervisor should look at: label -> metric whose drill lists them
@@ -278,10 +279,12 @@ class DailyReportDelivery:
         notifier: Notifier,
         console_url: str | None,
         now: Callable[[], datetime],
+        stored: StoredReports | None = None,
     ) -> None:
         self._store, self._policy, self._sla = store, policy, sla
         self._overdue, self._queue, self._recipients = overdue, queue, recipients
         self._mailer, self._notifier, self._console, self._now = mailer, notifier, console_url, now
+        self._stored = stored
 
     def deliver(self, team: str) -> dict[str, Any]:
         now = self._now()
@@ -309,6 +312,19 @@ class DailyReportDelivery:
             return {**result, "reason": why}
         message_id = self._mailer.send(to, mail.subject, mail.text, mail.html)
         self._store.save_alert(marker, {"sent_at": now.isoformat(), "message_id": message_id or ""})
+        if self._stored is not None:  # kept as mailed (the day's own report is stored once the day is over)
+            self._stored.put(
+                mailed_key(team, day),
+                {
+                    "team": team,
+                    "day": day.isoformat(),
+                    "sent_at": now.isoformat(),
+                    "recipients": len(to),
+                    "subject": mail.subject,
+                    "text": mail.text,
+                    "html": mail.html,
+                },
+            )
         self._notifier.notify(
             "daily_report",
             mail.subject,

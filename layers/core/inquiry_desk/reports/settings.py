@@ -38,6 +38,11 @@ class Operations(BaseModel):
     iterator_age_alarm_seconds: int = Field(ge=1)
 
 
+class StoredReportsRules(BaseModel):
+    infrequent_access_after_days: int = Field(ge=30)  # S3's minimum for STANDARD_IA
+    keep_days: int = Field(ge=1)
+
+
 class ReportPolicy(BaseModel):
     time_zone: str
     targets: dict[str, float]
@@ -52,6 +57,7 @@ class ReportPolicy(BaseModel):
     surge: Surge
     monitor: Monitor
     daily_report: DailyReport
+    stored_reports: StoredReportsRules
     operations: Operations
 
     @property

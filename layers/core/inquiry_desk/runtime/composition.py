@@ -594,4 +594,16 @@ def daily_report_delivery() -> Any:
         notifier(),
         mail.console_url,
         utc_now,
+        stored_reports(),
     )
+
+
+@cache
+def stored_reports() -> Any:
+    """The reports bucket (reports.stored), or None where no bucket is configured."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.report_archive import S3StoredReports
+    from inquiry_desk.runtime.settings import StoredReportSettings
+
+    bucket = load(StoredReportSettings).reports_bucket
+    return S3StoredReports(client("s3"), bucket) if bucket else None

@@ -55,6 +55,7 @@ class Env(StrEnum):
     SEND_TIMEOUT_SECONDS = "DESK_SEND_TIMEOUT_SECONDS"
     OUTBOX_MAX_ATTEMPTS = "DESK_OUTBOX_MAX_ATTEMPTS"
     CONSOLE_URL = "DESK_CONSOLE_URL"
+    REPORTS_BUCKET = "REPORTS_BUCKET"
 
 
 class SettingsError(RuntimeError):
@@ -152,6 +153,12 @@ class ReportMailSettings(_Piece):
     console_url: str | None = Field(default=None, alias=Env.CONSOLE_URL)
 
 
+class StoredReportSettings(_Piece):
+    """Where built reports are kept (reports.stored); unset: every report is built on request."""
+
+    reports_bucket: str | None = Field(default=None, alias=Env.REPORTS_BUCKET)
+
+
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
@@ -174,6 +181,7 @@ class ConsoleSettings(
     ClosingLoopSettings,
     CorsSettings,
     TriageSettings,
+    StoredReportSettings,
 ):
     """functions/console_api (agents record phone calls and visits through intake; the agent
     directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""
@@ -191,7 +199,9 @@ class MetricsSettings(TableSettings, PolicySettings):
     """functions/metrics (counts each timeline event once into the day counters)."""
 
 
-class MonitorSettings(TableSettings, PolicySettings, NotificationSettings, DirectorySettings, ReportMailSettings):
+class MonitorSettings(
+    TableSettings, PolicySettings, NotificationSettings, DirectorySettings, ReportMailSettings, StoredReportSettings
+):
     """functions/monitor (live queues per channel, alerts; each team's daily report to its
     supervisors, found in the user pool, by SES)."""
 
