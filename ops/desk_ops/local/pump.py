@@ -78,7 +78,7 @@ class Pump:
         self._invoke = invoke
         self._group = group
         self._interval = interval
-        self._cache: dict[tuple[str, str], _Schedule] = {}
+        self._cache: dict[tuple[str, str, str], _Schedule] = {}  # (group, name, last modified)
         self._next_rule_fire: dict[str, datetime] = {}
         self.lateness: list[float] = []  # seconds of clock time between due and fired (schedules)
         self.queue_lateness: list[float] = []  # the same for SQS message timers
@@ -312,7 +312,7 @@ def cron_next(expression: str, zone: str | None, after: datetime) -> datetime | 
     None (and a log line) for an expression the pump does not understand: it never fires."""
     from zoneinfo import ZoneInfo
 
-    from dateutil import rrule
+    from dateutil import rrule  # type: ignore[import-untyped]
 
     match = _CRON.match(expression)
     try:
