@@ -183,3 +183,23 @@ def test_a_redelivered_webhook_is_reported_as_a_duplicate_not_an_inquiry_opened_
     again = composition.receive(message)  # answered from the powertools idempotency record
     assert (first.created, first.duplicate) == (True, False)
     assert (again.inquiry_id, again.created, again.duplicate) == (first.inquiry_id, True, True)  # replayed
+
+
+def test_a_finished_periods_report_is_stored_and_served_from_the_reports_bucket_R9_2(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    import boto3
+
+    from infra import names
+
+    clock[0] = datetime(2031, 7, 3, 2, 0, tzinfo=UTC)  # 1 July 2031 is over; July is not
+    first = json.loads(_report(runner, "/api/reports/daily?date=2031-07-01")["body"])
+    again = json.loads(_report(runner, "/api/reports/daily?date=2031-07-01")["body"])
+    assert (first["source"], again["source"]) == ("built", "stored")
+    assert {k: v for k, v in first.items() if k != "source"} == {k: v for k, v in again.items() if k != "source"}
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = stack.outputs[names.OUT_REPORTS_BUCKET]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="reports/daily/2031-07-01.json")["KeyCount"] == 1
+    month = json.loads(_report(runner, "/api/reports/monthly?date=2031-07-01")["body"])
+    assert month["source"] == "built"  # the current month: built on request, never stored
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="reports/monthly/2031-07-01.json")["KeyCount"] == 0
