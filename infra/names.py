@@ -106,3 +106,6 @@ def tree_hash(*paths: Path) -> str:
             digest.update(str(f.relative_to(ROOT)).encode())
             digest.update(f.read_bytes())
     return digest.hexdigest()
+
+
+OUT_REPORTS_BUCKET = "ReportsBucketName"

@@ -205,7 +205,19 @@ class InquiryDeskStack(Stack):
             rate_limit=int(self.node.try_get_context("desk:wafRateLimit") or DEFAULT_RATE_LIMIT),
         )
 
-        reports = Reports(self, "Reports", layer=layer, environment=common, table=data.table, topic=notifications.topic)
+        reports = Reports(
+            self,
+            "Reports",
+            layer=layer,
+            environment=common,
+            table=data.table,
+            topic=notifications.topic,
+            user_pool=auth.user_pool,
+            mail_from=self.node.try_get_context("desk:mailFrom"),
+            mail_from_identity_arn=self.node.try_get_context("desk:mailFromIdentityArn"),
+            console_url=console.origin + "/" if console else None,
+        )
+        reports.grant_reports(console_api.function, console_api.role)
         functions: dict[str, lambda_.IFunction] = {
             f.function.node.scope.node.id: f.function  # type: ignore[union-attr]
             for f in (
@@ -249,6 +261,7 @@ class InquiryDeskStack(Stack):
             names.OUT_ARCHIVE_BUCKET: retention.bucket.bucket_name,
             names.OUT_OPERATORS_TOPIC: operations.topic.topic_arn,
             names.OUT_DASHBOARD: operations.dashboard.dashboard_name,
+            names.OUT_REPORTS_BUCKET: reports.bucket.bucket_name,
         }.items():
             CfnOutput(self, key, value=value)
 
@@ -299,6 +312,14 @@ class InquiryDeskStack(Stack):
             {
                 f"{ack}S1": "The archive is written only by the archiver and read by operators' CLI; object "
                 "access is audited with CloudTrail data events where an operator enables them.",
+            },
+        )
+        _acknowledge(
+            self.node.find_child("Reports").node.find_child("Stored"),
+            {
+                f"{ack}S1": "The reports bucket holds counts only (no personal data), written and read by the "
+                "monitor and the console API; object access is audited with CloudTrail data events where an "
+                "operator enables them.",
             },
         )
         _acknowledge(

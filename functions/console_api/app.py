@@ -440,14 +440,17 @@ def get_report(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:
     from aws_lambda_powertools.event_handler import Response
-    from inquiry_desk.reports.building import build_report
     from inquiry_desk.reports.render import csv_text
+    from inquiry_desk.reports.stored import report_document, report_of
 
     policy = composition.report_policy()
-    report = build_report(composition.counter_store(), policy, period, _day(date))
+    today = utc_now().astimezone(policy.zone).date()
+    body, source = report_document(
+        composition.counter_store(), composition.stored_reports(), policy, period, _day(date), today
+    )
     if format == "csv":
-        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text(report, policy))
-    return json_response(200, report.to_json(policy))
+        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text(report_of(body), policy))
+    return json_response(200, {**body, "source": source})
 
 
 @app.get("/api/reports/<period>/inquiries", tags=["reports"], summary="The inquiries behind one figure")

@@ -27,6 +27,25 @@ def _store(stack: str | None) -> tuple[Any, Any]:
     return repo, DynamoCounterStore(repo._db, repo._table)
 
 
+def _stored(stack: str | None) -> Any:
+    """The reports bucket of the local system or a deployed stack (None: reports are only built)."""
+    from inquiry_desk.adapters.report_archive import S3StoredReports
+
+    from desk_ops.cli import _local
+
+    if stack:
+        import boto3
+
+        described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        s3: Any = boto3.client("s3")
+    else:
+        info, s3 = _local("s3")
+        outputs = info["outputs"]
+    bucket = outputs.get(names.OUT_REPORTS_BUCKET)
+    return S3StoredReports(s3, bucket) if bucket else None
+
+
 def _policy() -> Any:
     from inquiry_desk.reports.settings import load_report_policy
 
@@ -35,7 +54,7 @@ def _policy() -> Any:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from inquiry_desk.model import utc_now
-    from inquiry_desk.reports.building import build_report, drill_down, unresolved
+    from inquiry_desk.reports.building import drill_down, unresolved
     from inquiry_desk.reports.render import csv_text, html_page, text_table
 
     from desk_ops.cli import CliError
@@ -86,9 +105,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             else "\n".join(ids)
         )
         return 0
-    report = build_report(store, policy, args.period, on)
+    from inquiry_desk.reports.stored import report_document, report_of
+
+    today = utc_now().astimezone(policy.zone).date()
+    body, source = report_document(store, _stored(args.stack), policy, args.period, on, today)
+    report = report_of(body)
     if args.json:
-        print(json.dumps(report.to_json(policy), indent=2, ensure_ascii=False, default=str))
+        print(json.dumps({**body, "source": source}, indent=2, ensure_ascii=False, default=str))
     elif args.csv:
         print(csv_text(report, policy), end="")
     else:
@@ -103,7 +126,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     page = Path(args.html or f"report-{args.period}-{on.isoformat()}.html")
     page.write_text(html_page(report, policy, drills), encoding="utf-8")
     if not args.json and not args.csv:
-        print(f"\nchart page: {page}  ({report.items_read} items read)")
+        kept = "stored report (the period is over)" if source == "stored" else "built now"
+        print(f"\nchart page: {page}  ({kept}; {report.items_read} items read to build it)")
     return 0
 
 
@@ -124,6 +148,17 @@ def _backfill(args: argparse.Namespace, policy: Any) -> int:
 
         _, counted = counter.backfill(days, store.inquiry_ids_on, progress)
     print(f"{totals['inquiries']} inquiries read, {counted} events newly counted (already counted: skipped)")
+    stored = _stored(args.stack)
+    if stored is not None:  # the finished periods' reports, rebuilt from the counters and stored again
+        from inquiry_desk.model import utc_now
+        from inquiry_desk.reports.building import PERIODS, period_days
+        from inquiry_desk.reports.stored import finished, report_document
+
+        today = utc_now().astimezone(policy.zone).date()
+        periods = {(p, period_days(p, d)[0]) for p in PERIODS for d in days if finished(p, d, today)}
+        for period, first in sorted(periods):
+            report_document(store, stored, policy, period, first, today, rebuild=True)
+        print(f"{len(periods)} reports of finished periods stored (rebuilt: the same counters, the same report)")
     return 0
 
 

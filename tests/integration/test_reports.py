@@ -15,11 +15,13 @@ from desk_ops.local.front import api_gateway_event
 from desk_ops.local.harness import drain_streams
 from inquiry_desk.model import EventType, set_clock
 
-from tests.conftest import signed_chat
 from tests.integration.conftest import agent_claims
 
 DAY = datetime(2031, 5, 6, 2, 0, tzinfo=UTC)  # a day no other test writes to (10:00 in Shanghai)
 N = 30
+# earlier tests of the session may leave a backlog of stream records (the thousand-message intake test):
+# counting them is legitimate work to wait for, not this test's own slowness
+BACKLOG_S = 240.0
 
 
 @pytest.fixture
@@ -30,11 +32,21 @@ def clock() -> Iterator[list[datetime]]:
     set_clock(None)
 
 
-def _chat(runner: Any, message_id: str, customer: str) -> str:
-    body, headers = signed_chat({"message_id": message_id, "customer_id": customer, "text": "where is my parcel 包裹"})
-    result = runner.invoke("intake", api_gateway_event("POST", "/webhooks/chat", headers, body, None, "v1"))
-    assert result["statusCode"] == 202, result["body"]
-    return str(json.loads(result["body"])["inquiry_id"])
+def _instagram(message_id: str, customer: str) -> str:
+    """A direct message on Instagram, through intake (as the Meta webhook hands it over). The live queue
+    is per channel; no other integration test leaves Instagram messages waiting in numbers, so the queue
+    alert this test raises and clears is its own (chats other tests leave waiting do not count here)."""
+    from inquiry_desk.channels import identity
+    from inquiry_desk.model import Channel, Identity, InboundMessage
+    from inquiry_desk.runtime import composition
+
+    message = InboundMessage(
+        channel=Channel.INSTAGRAM,
+        channel_message_id=message_id,
+        sender=Identity(kind=identity.INSTAGRAM_IGSID, value=customer),
+        text="where is my parcel 包裹",
+    )
+    return composition.receive(message).inquiry_id
 
 
 def _act(runner: Any, inquiry_id: str, body: dict[str, Any], agent: str) -> None:
@@ -57,11 +69,6 @@ def _report(runner: Any, query: str, groups: str = "supervisors") -> dict[str, A
     return dict(runner.invoke("console_api", event))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="in the full session other tests leave chats waiting, so the chat queue does not clear "
-    "(passes alone); to be scoped to the test's own inquiries",
-)
 def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_alerts_R9_1_R3_4(
     runner: Any, clock: list[datetime]
 ) -> None:
@@ -72,20 +79,20 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
     from inquiry_desk.runtime import composition
 
     tag = uuid.uuid4().hex[:8]
-    ids = [_chat(runner, f"rep-{tag}-{i}", f"rep-{tag}-c{i}") for i in range(N)]
+    ids = [_instagram(f"rep-{tag}-{i}", f"rep-{tag}-c{i}") for i in range(N)]
     for i in range(5):  # providers redeliver: nothing new is stored, nothing is counted
-        assert _chat(runner, f"rep-{tag}-{i}", f"rep-{tag}-c{i}") == ids[i]
-    drain_streams()
+        assert _instagram(f"rep-{tag}-{i}", f"rep-{tag}-c{i}") == ids[i]
+    drain_streams(timeout=BACKLOG_S)
 
     store, policy = composition.counter_store(), composition.report_policy()
     tick = runner.invoke("monitor", {"monitor": "tick"})
-    assert "raised queue#chat" in tick["actions"]  # 30 waiting on chat: over 20
-    chat = next(c for c in tick["channels"] if c["channel"] == "chat")
-    assert chat["waiting"] >= N  # other tests of the session may leave chats waiting too
+    assert "raised queue#instagram" in tick["actions"]  # 30 waiting on Instagram: over 20
+    waiting = next(c for c in tick["channels"] if c["channel"] == "instagram")
+    assert waiting["waiting"] >= N
 
     clock[0] = DAY + timedelta(minutes=1)
     for iid in ids[:6]:
-        _act(runner, iid, {"action": "reply", "text": "on its way"}, "alice")  # within chat's 2 minutes
+        _act(runner, iid, {"action": "reply", "text": "on its way"}, "alice")  # within the 2-minute target
     clock[0] = DAY + timedelta(minutes=6)
     for iid in ids[6:10]:
         _act(runner, iid, {"action": "reply", "text": "sorry for the wait"}, "bob")  # late
@@ -96,18 +103,18 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
         service.record(iid, clock[0], "customer", EventType.SURVEY_ANSWERED, {"score": score})
     service.record(ids[20], clock[0], "system", EventType.DEADLINE_BREACHED, {"kind": "acknowledge", "episode": 1})
     _act(runner, ids[0], {"action": "reopen", "reason": "parcel damaged"}, "alice")
-    drain_streams()
+    drain_streams(timeout=BACKLOG_S)
 
     day = date(2031, 5, 6)
     report = build_report(store, policy, "daily", day)
-    row = report.rows["channel#chat"]
+    row = report.rows["channel#instagram"]
     assert row[m.RECEIVED] == N  # redelivered webhooks counted nothing
     assert row[m.FIRST_RESPONSES] == 10 and row[m.ANSWERED_LATE] == 4 and row[m.ANSWERED_IN_TIME] == 6
     assert row[m.CSAT_ANSWERS] == 4 and row[m.CSAT_LOW] == 2 and row[m.REOPENED] == 1
     # each score counts for the agent who owned the inquiry (routing picks owners: R4.1), 12 in all
     by_agent = {r: v.get(m.CSAT_SCORE_SUM, 0) for r, v in report.rows.items() if r.startswith("agent#")}
     assert sum(by_agent.values()) == 12
-    assert drill_down(store, policy, "daily", day, "answered_in_time", "channel#chat") == sorted(ids[6:10])
+    assert drill_down(store, policy, "daily", day, "answered_in_time", "channel#instagram") == sorted(ids[6:10])
     assert drill_down(store, policy, "daily", day, "csat_low") == sorted(ids[2:4])
 
     # the counters equal the same counters recomputed from the raw timelines, metric by metric
@@ -146,23 +153,23 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
     # the API serves the same report as JSON and CSV, to supervisors only
     got = _report(runner, "/api/reports/daily?date=2031-05-06")
     assert got["statusCode"] == 200
-    assert json.loads(got["body"])["counters"]["channel#chat"][m.RECEIVED] == N
+    assert json.loads(got["body"])["counters"]["channel#instagram"][m.RECEIVED] == N
     csv = _report(runner, "/api/reports/daily?date=2031-05-06&format=csv")
     content_type = (csv.get("headers") or {}).get("Content-Type") or csv["multiValueHeaders"]["Content-Type"][0]
-    assert content_type.startswith("text/csv") and "channel#chat,volume,30" in csv["body"]
+    assert content_type.startswith("text/csv") and "channel#instagram,volume,30" in csv["body"]
     assert _report(runner, "/api/reports/daily?date=2031-05-06", groups="agents")["statusCode"] == 403
     drill = _report(runner, "/api/reports/daily/inquiries?date=2031-05-06&metric=csat_low")
     assert json.loads(drill["body"])["inquiry_ids"] == sorted(ids[2:4])
 
     # 30 - 10 answered + 1 reopened = 21 still waiting past the alert's own 10-minute deadline: unhandled
     clock[0] = DAY + timedelta(minutes=11)
-    assert "unhandled queue#chat" in runner.invoke("monitor", {"monitor": "tick"})["actions"]
+    assert "unhandled queue#instagram" in runner.invoke("monitor", {"monitor": "tick"})["actions"]
     for iid in ids[10:20]:
         _act(runner, iid, {"action": "reply", "text": "looking into it"}, "chen")
-    drain_streams()
+    drain_streams(timeout=BACKLOG_S)
     tick = runner.invoke("monitor", {"monitor": "tick"})
-    assert "cleared queue#chat" in tick["actions"]
-    assert next(c for c in tick["channels"] if c["channel"] == "chat")["waiting"] <= 20
+    assert "cleared queue#instagram" in tick["actions"]
+    assert next(c for c in tick["channels"] if c["channel"] == "instagram")["waiting"] <= 20
 
 
 def test_a_redelivered_webhook_is_reported_as_a_duplicate_not_an_inquiry_opened_R1_2(runner: Any) -> None:
@@ -179,3 +186,23 @@ def test_a_redelivered_webhook_is_reported_as_a_duplicate_not_an_inquiry_opened_
     again = composition.receive(message)  # answered from the powertools idempotency record
     assert (first.created, first.duplicate) == (True, False)
     assert (again.inquiry_id, again.created, again.duplicate) == (first.inquiry_id, True, True)  # replayed
+
+
+def test_a_finished_periods_report_is_stored_and_served_from_the_reports_bucket_R9_2(
+    runner: Any, stack: Any, clock: list[datetime]
+) -> None:
+    import boto3
+
+    from infra import names
+
+    clock[0] = datetime(2031, 7, 3, 2, 0, tzinfo=UTC)  # 1 July 2031 is over; July is not
+    first = json.loads(_report(runner, "/api/reports/daily?date=2031-07-01")["body"])
+    again = json.loads(_report(runner, "/api/reports/daily?date=2031-07-01")["body"])
+    assert (first["source"], again["source"]) == ("built", "stored")
+    assert {k: v for k, v in first.items() if k != "source"} == {k: v for k, v in again.items() if k != "source"}
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = stack.outputs[names.OUT_REPORTS_BUCKET]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="reports/daily/2031-07-01.json")["KeyCount"] == 1
+    month = json.loads(_report(runner, "/api/reports/monthly?date=2031-07-01")["body"])
+    assert month["source"] == "built"  # the current month: built on request, never stored
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="reports/monthly/2031-07-01.json")["KeyCount"] == 0

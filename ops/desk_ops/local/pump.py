@@ -1,5 +1,6 @@
-"""Fires what moto only stores: due EventBridge Scheduler one-time schedules, rate() rules, and
-SQS messages for queues with a Lambda event source mapping (honouring each message's DelaySeconds).
+"""Fires what moto only stores: due EventBridge Scheduler schedules (one-time `at()` and recurring
+`cron()`, each in its ScheduleExpressionTimezone, in every schedule group), rate() rules, and SQS
+messages for queues with a Lambda event source mapping (honouring each message's DelaySeconds).
 
 Runs on the local clock (which may run faster than real time): a message sent with DelaySeconds=30
 is delivered 30 clock seconds after it was sent, as Lambda's poller would once SQS shows it. moto
@@ -22,6 +23,7 @@ from typing import Any
 
 LOG = logging.getLogger("desk.pump")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+_CRON = re.compile(r"^cron\((\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?\)$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -56,6 +58,9 @@ class _Schedule:
     payload: Any
     delete_after: bool
     failures: int = 0
+    group: str = ""
+    cron: str | None = None  # a recurring schedule's expression: after firing, its next occurrence
+    zone: str | None = None
 
 
 class Pump:
@@ -73,7 +78,7 @@ class Pump:
         self._invoke = invoke
         self._group = group
         self._interval = interval
-        self._cache: dict[tuple[str, str], _Schedule] = {}
+        self._cache: dict[tuple[str, str, str], _Schedule] = {}  # (group, name, last modified)
         self._next_rule_fire: dict[str, datetime] = {}
         self.lateness: list[float] = []  # seconds of clock time between due and fired (schedules)
         self.queue_lateness: list[float] = []  # the same for SQS message timers
@@ -156,50 +161,52 @@ class Pump:
             self.queue_lateness.append((now - self._due(message)).total_seconds())
             self.delivered += 1
 
-    def _listed(self) -> list[tuple[str, str, str, dict[str, Any], str | None, float]]:
-        """The group's schedules, read from the emulator's own state: moto only stores schedules,
+    def _listed(self) -> list[tuple[str, str, str, str, dict[str, Any], str | None, float]]:
+        """Every group's schedules, read from the emulator's own state: moto only stores schedules,
         and listing thousands through its HTTP API every tick would make the pump late."""
         from moto.scheduler.models import scheduler_backends
 
         from .stack import ACCOUNT, REGION
 
-        group = scheduler_backends[ACCOUNT][REGION].schedule_groups.get(self._group)
-        if group is None:
-            return []
-        try:
-            schedules = list(group.schedules.values())
-        except RuntimeError:  # a schedule was added while copying: the next tick sees it
-            return []
-        return [
-            (
-                s.name,
-                s.schedule_expression,
-                s.schedule_expression_timezone,
-                s.target,
-                s.action_after_completion,
-                float(s.last_modified_date),
-            )
-            for s in schedules
-            if s.state == "ENABLED"
-        ]
+        found = []
+        for group_name, group in list(scheduler_backends[ACCOUNT][REGION].schedule_groups.items()):
+            try:
+                schedules = list(group.schedules.values())
+            except RuntimeError:  # a schedule was added while copying: the next tick sees it
+                continue
+            found += [
+                (
+                    group_name,
+                    s.name,
+                    s.schedule_expression,
+                    s.schedule_expression_timezone,
+                    s.target,
+                    s.action_after_completion,
+                    float(s.last_modified_date),
+                )
+                for s in schedules
+                if s.state == "ENABLED"
+            ]
+        return found
 
     def _fire_schedules(self) -> None:
         now = self._now()
-        due: list[tuple[str, tuple[str, str], _Schedule]] = []
-        for name, expression, zone, target, after, modified in self._listed():
-            key = (name, str(modified))
+        due: list[tuple[str, tuple[str, str, str], _Schedule]] = []
+        for group, name, expression, zone, target, after, modified in self._listed():
+            key = (group, name, str(modified))
             schedule = self._cache.get(key)
             if schedule is None:
-                schedule = _parse(expression, zone, target, after)
+                schedule = _parse(expression, zone, target, after, now)
                 if schedule is None:
                     continue
+                schedule.group = group
                 self._cache[key] = schedule
             if schedule.at <= now:
                 due.append((name, key, schedule))
         # Scheduler invokes targets in parallel; so does the pump (a slow target delays no other)
         list(self._pool.map(lambda item: self._fire(*item), due))
 
-    def _fire(self, name: str, key: tuple[str, str], schedule: _Schedule) -> None:
+    def _fire(self, name: str, key: tuple[str, str, str], schedule: _Schedule) -> None:
         try:
             self._invoke(schedule.target_arn, schedule.payload)
         except Exception:
@@ -209,9 +216,14 @@ class Pump:
                 return  # Scheduler retries too
         self.lateness.append((self._now() - schedule.at).total_seconds())
         self.fired += 1
+        if schedule.cron is not None:  # recurring: on to its next occurrence after this one
+            following = cron_next(schedule.cron, schedule.zone, max(schedule.at, self._now()))
+            if following is not None:
+                schedule.at, schedule.failures = following, 0
+                return
         if schedule.delete_after or schedule.failures >= 3:
             with contextlib.suppress(self._scheduler.exceptions.ResourceNotFoundException):
-                self._scheduler.delete_schedule(Name=name, GroupName=self._group)
+                self._scheduler.delete_schedule(Name=name, GroupName=schedule.group or self._group)
         self._cache.pop(key, None)
 
     def _fire_rules(self) -> None:
@@ -243,10 +255,18 @@ class Pump:
                     LOG.exception("rule %s target failed", rule["Name"])
 
 
-def _parse(expression: str, zone: str | None, target: dict[str, Any], after: str | None) -> _Schedule | None:
+def _parse(
+    expression: str, zone: str | None, target: dict[str, Any], after: str | None, now: datetime
+) -> _Schedule | None:
+    payload = json.loads(target["Input"]) if target.get("Input") else {}
+    if expression.startswith("cron("):
+        first = cron_next(expression, zone, now)
+        if first is None:
+            return None
+        return _Schedule(first, target["Arn"], payload, False, cron=expression, zone=zone)
     match = _AT.match(expression)
     if match is None:
-        return None  # only one-time schedules are product timers
+        return None  # rate() schedules: none of ours
     local = datetime.fromisoformat(match.group(1))
     if zone and zone != "UTC":
         from zoneinfo import ZoneInfo
@@ -254,8 +274,71 @@ def _parse(expression: str, zone: str | None, target: dict[str, Any], after: str
         at = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
     else:
         at = local.replace(tzinfo=UTC)
-    payload = json.loads(target["Input"]) if target.get("Input") else {}
     return _Schedule(at, target["Arn"], payload, after == "DELETE")
+
+
+_DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+
+
+def _cron_field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> list[int] | None:
+    """One field of a Scheduler cron expression: `*` or `?` (None: any), numbers, names, a-b ranges,
+    a/step and lists of them. `L`, `W` and `#` are refused (ValueError): none of our schedules uses them."""
+    if text in ("*", "?"):
+        return None
+    values: set[int] = set()
+
+    def number(part: str) -> int:
+        return names[part.upper()] if names and part.upper() in names else int(part)
+
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if base in ("*", ""):
+            start, end = low, high
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            start, end = number(a), number(b)
+        else:
+            start = number(base)
+            end = high if step else start
+        values.update(range(start, end + 1, int(step) if step else 1))
+    if not values or min(values) < low or max(values) > high:
+        raise ValueError(f"cron field {text!r} outside {low}-{high}")
+    return sorted(values)
+
+
+def cron_next(expression: str, zone: str | None, after: datetime) -> datetime | None:
+    """The first occurrence of a Scheduler `cron(min hour day-of-month month day-of-week year)`
+    strictly after `after`, in the schedule's time zone (wall clock, as Scheduler reads it), as UTC.
+    None (and a log line) for an expression the pump does not understand: it never fires."""
+    from zoneinfo import ZoneInfo
+
+    from dateutil import rrule  # type: ignore[import-untyped]
+
+    match = _CRON.match(expression)
+    try:
+        if match is None:
+            raise ValueError("not cron(min hour day-of-month month day-of-week [year])")
+        minutes, hours, dom, month, dow, year = match.groups()
+        weekdays = _cron_field(dow, 1, 7, _DAYS)
+        rule = rrule.rrule(
+            rrule.YEARLY,
+            dtstart=after.astimezone(ZoneInfo(zone or "UTC")).replace(tzinfo=None, second=0, microsecond=0),
+            byminute=_cron_field(minutes, 0, 59) or list(range(60)),
+            byhour=_cron_field(hours, 0, 23) or list(range(24)),
+            bymonth=_cron_field(month, 1, 12) or list(range(1, 13)),
+            bymonthday=None if weekdays else (_cron_field(dom, 1, 31) or list(range(1, 32))),
+            byweekday=[(d - 2) % 7 for d in weekdays] if weekdays else None,  # Scheduler: 1 = Sunday
+            bysecond=0,
+        )
+        years = _cron_field(year or "*", 1970, 2199)
+    except (ValueError, KeyError) as err:
+        LOG.error("schedule expression %s not understood (%s): it will not fire", expression, err)
+        return None
+    local_after = after.astimezone(ZoneInfo(zone or "UTC")).replace(tzinfo=None)
+    for found in rule.xafter(local_after, count=2000):
+        if years is None or found.year in years:
+            return found.replace(tzinfo=ZoneInfo(zone or "UTC")).astimezone(UTC)
+    return None
 
 
 def _sqs_record(queue: Any, message: Any, attempt: int) -> dict[str, Any]:

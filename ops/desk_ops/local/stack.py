@@ -127,6 +127,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     _mirror_state_machines(session)
     _create_subscriptions(session, template, stack_name)
+    _create_schedules(session, template, stack_name)
     functions = _functions(session, stack_name)
     return LocalStack(stack_name, outputs, functions, synthesized)
 
@@ -239,6 +240,44 @@ def _create_subscriptions(session: boto3.session.Session, template: dict[str, An
         sns.subscribe(
             TopicArn=resolve(props["TopicArn"]), Protocol=props["Protocol"], Endpoint=resolve(props["Endpoint"])
         )
+
+
+def _create_schedules(session: boto3.session.Session, template: dict[str, Any], stack_name: str) -> None:
+    """moto's CloudFormation skips Scheduler schedules (the daily reports' cron schedules): make them
+    from the template, with its expression, time zone and target, once the functions and roles exist."""
+    cfn, sched = session.client("cloudformation"), session.client("scheduler")
+    lam, iam = session.client("lambda"), session.client("iam")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    }
+
+    def arn(value: Any) -> str:
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            logical = value["Fn::GetAtt"][0]
+            kind, name = template["Resources"][logical]["Type"], physical[logical]
+            if name.startswith("arn:"):
+                return str(name)
+            if kind == "AWS::IAM::Role":
+                return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+            return str(lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+        return str(value)
+
+    for _lid, res in _resources_of(template, "AWS::Scheduler::Schedule"):
+        props = res["Properties"]
+        target = props["Target"]
+        spec: dict[str, Any] = {
+            "Name": props["Name"],
+            "GroupName": props.get("GroupName", "default"),
+            "ScheduleExpression": props["ScheduleExpression"],
+            "ScheduleExpressionTimezone": props.get("ScheduleExpressionTimezone", "UTC"),
+            "FlexibleTimeWindow": props["FlexibleTimeWindow"],
+            "Target": {"Arn": arn(target["Arn"]), "RoleArn": arn(target["RoleArn"]), "Input": target.get("Input", "")},
+        }
+        try:
+            sched.create_schedule(**spec)
+        except sched.exceptions.ConflictException:
+            sched.update_schedule(**spec)
 
 
 def _mirror_state_machines(session: boto3.session.Session) -> None:

@@ -2,7 +2,9 @@
 
 Started by `desk serve` (what `make run` runs) and by the end-to-end tests. Settings:
 DESK_HTTP_PORT (8080), DESK_SMTP_PORT (2525), DESK_DATA_DIR (.desk-data), DESK_CHANNELS_FILE
-(config/channels.local.json), DESK_CLOCK_SPEED (1: real time).
+(config/channels.local.json), DESK_CLOCK_SPEED (1: real time), DESK_CLOCK_START (an ISO instant
+the clock reads once the system is ready, e.g. a few minutes before a team's daily report; only
+forward from real time).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,7 @@ class LocalOptions:
     data_dir: Path = field(default_factory=lambda: names.ROOT / ".desk-data")
     channels_file: Path = field(default_factory=lambda: names.ROOT / "config" / "channels.local.json")
     clock_speed: float = 1.0
+    clock_start: datetime | None = None
     stack_name: str = "InquiryDesk"
 
     @classmethod
@@ -74,6 +78,9 @@ class LocalOptions:
             opts.channels_file = Path(env["DESK_CHANNELS_FILE"])
         if env.get("DESK_CLOCK_SPEED"):
             opts.clock_speed = float(env["DESK_CLOCK_SPEED"])
+        if env.get("DESK_CLOCK_START"):
+            start = datetime.fromisoformat(env["DESK_CLOCK_START"].replace("Z", "+00:00"))
+            opts.clock_start = start if start.tzinfo else start.replace(tzinfo=UTC)
         return opts
 
 
@@ -146,6 +153,8 @@ class LocalSystem:
         self.state.compactor = self._compact
         self.state.start_recording()
         self.redelivered = self.state.redeliver()
+        if self.options.clock_start is not None and self.options.clock_start > self.clock.now():
+            self.clock.advance(self.options.clock_start - self.clock.now())  # before anything fires
         self._start_front()
         self._point_senders_at_sink()
         self._start_smtp()
@@ -433,6 +442,7 @@ class LocalSystem:
             DESK_MARKETPLACE_CALLBACK_URL=f"{base}/marketplace/callback",
             DESK_MAIL_FROM=os.environ.get("DESK_MAIL_FROM", "support@shop.example"),
             DESK_SURVEY_BASE_URL=self.http_url,  # survey links point at this front
+            DESK_CONSOLE_URL=f"{self.http_url}/console/",  # the daily report e-mail's links
         )
         self.session.client("ses").verify_email_identity(EmailAddress=os.environ["DESK_MAIL_FROM"])
         from .emulator_patches import record_sent_mail

@@ -49,3 +49,36 @@ class CognitoDirectory:
             token = page.get("NextToken")
             if not token:
                 return frozenset(teams)
+
+
+class CognitoSupervisors:
+    """Who gets a team's daily report: enabled members of the supervisors' group who are also in
+    the team's group (team-<team>), by their e-mail attribute (reports.json daily_report)."""
+
+    def __init__(self, idp: Any, pool_id: str, supervisors_group: str) -> None:
+        self._idp = idp
+        self._pool = pool_id
+        self._group = supervisors_group
+
+    def _members(self, group: str) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        token: str | None = None
+        while True:
+            try:
+                page = self._idp.list_users_in_group(
+                    UserPoolId=self._pool, GroupName=group, **({"NextToken": token} if token else {})
+                )
+            except self._idp.exceptions.ResourceNotFoundException:
+                return found
+            for user in page.get("Users", []):
+                if user.get("Enabled", True):
+                    attrs = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+                    found[user["Username"]] = attrs.get("email")
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def emails(self, team: str) -> list[str]:
+        supervisors = self._members(self._group)
+        in_team = self._members(f"{TEAM_GROUP_PREFIX}{team}")
+        return sorted({email for user, email in supervisors.items() if user in in_team and email})

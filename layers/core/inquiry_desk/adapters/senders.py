@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -398,3 +398,29 @@ def build_senders(channels: ChannelsConfig, outbox: OutboxSettings, client: Call
     if mail_from := outbox.mail_from:
         senders[Channel.EMAIL] = EmailSender(client("ses"), mail_from)
     return senders
+
+
+# --- the supervisors' daily report (reports.daily) ---------------------------------------------
+class SesReportMailer:
+    """reports.daily.ReportMailer on SES: one SendRawEmail, multipart/alternative (text, HTML)."""
+
+    def __init__(self, client: Any, mail_from: str) -> None:
+        self._client, self._from = client, mail_from
+
+    def send(self, to: Sequence[str], subject: str, text: str, html: str) -> str | None:
+        from email.message import EmailMessage
+        from email.utils import format_datetime, make_msgid
+
+        domain = self._from.rpartition("@")[2].strip(" >") or "localhost"
+        mail = EmailMessage()
+        mail["From"] = self._from
+        mail["To"] = ", ".join(to)
+        mail["Subject"] = subject
+        mail["Date"] = format_datetime(utc_now())
+        mail["Message-ID"] = make_msgid("daily-report", domain=domain)
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+        answer = self._client.send_raw_email(
+            Source=self._from, Destinations=list(to), RawMessage={"Data": mail.as_bytes()}
+        )
+        return str(answer.get("MessageId") or "") or None

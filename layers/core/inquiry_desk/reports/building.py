@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from inquiry_desk.reports import metrics as m
-from inquiry_desk.reports.counting import ALL
+from inquiry_desk.reports.counting import ALL, TEAM_CHANNEL
 from inquiry_desk.reports.settings import ReportPolicy
 from inquiry_desk.reports.store import CounterStore
 
@@ -95,6 +95,8 @@ class Report:
                 for d, r in sorted(self.days.items())
             ],
             "previous": {dim: self.figures_of(policy, c) for dim, c in sorted(self.previous.items())},
+            "days": self.days,  # each day's "all" counters (a stored report renders its trend again)
+            "previous_counters": self.previous,
             "flags": self.flags,
             "items_read": self.items_read,
         }
@@ -167,10 +169,14 @@ def drill_down(
     if metric.drill is None:
         raise KeyError(f"{metric_id} is a share of replies, not of inquiries: no drill-down")
     kind, _, value = dimension.partition("#")
+    wanted = {kind: value}
+    if kind == TEAM_CHANNEL:  # team_channel#<team>/<channel>: both must match
+        team, _, channel = value.partition("/")
+        wanted = {"team": team, "channel": channel}
     ids: list[str] = []
     for d in period_days(period, on):
         for drill in store.drill(d.isoformat(), metric.drill):
-            if dimension == ALL or drill.dims.get(kind) == value:
+            if dimension == ALL or all(drill.dims.get(k) == v for k, v in wanted.items()):
                 ids.append(drill.inquiry_id)
     return sorted(set(ids))
 

@@ -4,7 +4,8 @@ by one, in any batch, gives the same totals.
 
 Dimensions: ``all``, ``channel#<c>``, ``team#<t>``, ``category#<c>`` (the classification at intake:
 a later reclassification does not move the inquiry between rows; it is measured by priority
-accuracy) and ``agent#<user>`` for what an agent did (replies, first responses, resolutions,
+accuracy), ``team_channel#<t>/<c>`` (one team's channel: the rows of its daily e-mail) and
+``agent#<user>`` for what an agent did (replies, first responses, resolutions,
 knowledge-base use, the survey scores of the inquiries they owned).
 """
 
@@ -23,6 +24,7 @@ from inquiry_desk.reports.settings import ReportPolicy
 
 SURVEY_ANSWERED = EventType.SURVEY_ANSWERED  # issue 10: data.score 1-5
 ALL = "all"
+TEAM_CHANNEL = "team_channel"
 
 # (customer id, received at) -> (received at, channel) of that customer's previous inquiry, if any
 PreviousInquiry = Callable[[str, datetime, str], tuple[datetime, str] | None]
@@ -80,6 +82,11 @@ class _State:
     waiting: bool = True
     waiting_since: datetime | None = None  # when the current wait for an answer began
     closed_kinds: set[tuple[str, int]] = field(default_factory=set)  # (kind, episode) met or breached
+
+
+def team_channel(team: str, channel: str) -> str:
+    """The dimension of one team's inquiries on one channel (the rows of the team's daily e-mail)."""
+    return f"{TEAM_CHANNEL}#{team}/{channel}"
 
 
 def cohort_day(at: datetime, policy: ReportPolicy) -> str:
@@ -161,7 +168,13 @@ def contributions(
         _fold(state, before, policy)
     facts = _classification(inquiry, ordered)
     channel = inquiry.channel.value
-    cohort = [ALL, f"channel#{channel}", f"team#{facts['team']}", f"category#{facts['category']}"]
+    cohort = [
+        ALL,
+        f"channel#{channel}",
+        f"team#{facts['team']}",
+        f"category#{facts['category']}",
+        team_channel(facts["team"], channel),
+    ]
     labels = {"channel": channel, "team": facts["team"], "category": facts["category"]}
     iid, seq, kind = event.inquiry_id, event.seq, str(event.type)
 

@@ -7,15 +7,15 @@
   unhandled; back under it, the alert clears (with how long it took);
 - a channel whose last hour's average first response is the policy's factor above its baseline
   (the hours before) is flagged once per hour;
-- once a day at the policy's time: the daily report and the overdue and unconfirmed inquiries per
-  team, to the supervisors.
+- the overdue and unconfirmed inquiries per team (R3.1), which each team's daily e-mail lists
+  (``reports.daily``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from inquiry_desk.model import Channel, Inquiry, Status
@@ -149,16 +149,3 @@ def _brief(i: Inquiry) -> dict[str, Any]:
         "received_at": _iso(i.received_at),
         "next_deadline_at": _iso(i.next_deadline_at) if i.next_deadline_at else None,
     }
-
-
-def daily_due(store: CounterStore, policy: ReportPolicy, now: datetime) -> date | None:
-    """The report day to send now, once: today (report zone) when it is past the policy's time."""
-    local = now.astimezone(policy.zone)
-    hh, mm = (int(x) for x in policy.monitor.daily_at.split(":"))
-    if (local.hour, local.minute) < (hh, mm):
-        return None
-    name = f"daily#{local.date().isoformat()}"
-    if store.alert(name) is not None:
-        return None
-    store.save_alert(name, {"sent_at": _iso(now)})
-    return local.date()

@@ -45,7 +45,13 @@ def _one(t: Timeline, policy: ReportPolicy, rows: Rows, history: list[tuple[obje
         str(info.get("category") or inquiry.category or "none"),
     )
     day = cohort_day(received.at, policy)
-    cohort = [ALL, f"channel#{inquiry.channel.value}", f"team#{team}", f"category#{category}"]
+    cohort = [
+        ALL,
+        f"channel#{inquiry.channel.value}",
+        f"team#{team}",
+        f"category#{category}",
+        f"team_channel#{team}/{inquiry.channel.value}",
+    ]
 
     def add(counter: str, amount: int = 1, agent: str | None = None) -> None:
         for dim in cohort + ([f"agent#{agent}"] if agent else []):

@@ -22,12 +22,25 @@ class Monitor(BaseModel):
     response_rise_min_samples: int = Field(ge=1)
     baseline_hours: int = Field(ge=1)
     unconfirmed_after_minutes: int = Field(ge=1)
-    daily_at: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+
+
+class DailyReport(BaseModel):
+    """When and to whom each team's daily report goes (R9.2): see reports.json for the rules."""
+
+    before_end_of_day_minutes: int = Field(ge=0, le=24 * 60)
+    team_calendars: dict[str, str] = Field(default_factory=dict)
+    supervisors_group: str = Field(min_length=1)
+    list_limit: int = Field(ge=1)
 
 
 class Operations(BaseModel):
     breaches_per_hour_alarm: int = Field(ge=1)
     iterator_age_alarm_seconds: int = Field(ge=1)
+
+
+class StoredReportsRules(BaseModel):
+    infrequent_access_after_days: int = Field(ge=30)  # S3's minimum for STANDARD_IA
+    keep_days: int = Field(ge=1)
 
 
 class ReportPolicy(BaseModel):
@@ -43,6 +56,8 @@ class ReportPolicy(BaseModel):
     small_channel_monthly: int = Field(ge=1)
     surge: Surge
     monitor: Monitor
+    daily_report: DailyReport
+    stored_reports: StoredReportsRules
     operations: Operations
 
     @property

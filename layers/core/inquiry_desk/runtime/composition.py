@@ -778,3 +778,43 @@ def dispute_service() -> Any:
     from inquiry_desk.model import utc_now
 
     return DisputeService(inquiry_service(), closing_loop().disputes, utc_now)
+
+
+def daily_report_delivery() -> Any:
+    """Each team's daily report to its supervisors (R9.2): Cognito for who, SES for how."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.cognito import CognitoSupervisors
+    from inquiry_desk.adapters.senders import SesReportMailer
+    from inquiry_desk.model import utc_now
+    from inquiry_desk.reports.daily import DailyReportDelivery
+    from inquiry_desk.runtime.settings import ReportMailSettings
+
+    mail = load(ReportMailSettings)
+    supervisors = CognitoSupervisors(
+        client("cognito-idp"), load(DirectorySettings).user_pool_id, report_policy().daily_report.supervisors_group
+    )
+    repo = repository()
+    return DailyReportDelivery(
+        counter_store(),
+        report_policy(),
+        policy(),
+        lambda team, at: repo.overdue(team, at, limit=500),
+        lambda team: repo.team_queue(team, limit=500),
+        supervisors.emails,
+        SesReportMailer(client("ses"), mail.mail_from) if mail.mail_from else None,
+        notifier(),
+        mail.console_url,
+        utc_now,
+        stored_reports(),
+    )
+
+
+@cache
+def stored_reports() -> Any:
+    """The reports bucket (reports.stored), or None where no bucket is configured."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.report_archive import S3StoredReports
+    from inquiry_desk.runtime.settings import StoredReportSettings
+
+    bucket = load(StoredReportSettings).reports_bucket
+    return S3StoredReports(client("s3"), bucket) if bucket else None

@@ -55,6 +55,8 @@ class Env(StrEnum):
     SEND_TIMEOUT_SECONDS = "DESK_SEND_TIMEOUT_SECONDS"
     OUTBOX_MAX_ATTEMPTS = "DESK_OUTBOX_MAX_ATTEMPTS"
     ASSISTANT_POLICY_PATH = "ASSISTANT_POLICY_PATH"
+    CONSOLE_URL = "DESK_CONSOLE_URL"
+    REPORTS_BUCKET = "REPORTS_BUCKET"
 
 
 class SettingsError(RuntimeError):
@@ -144,6 +146,20 @@ class ClosingLoopSettings(_Piece):
     corrections_state_machine_arn: str | None = Field(default=None, alias=Env.CORRECTIONS_STATE_MACHINE_ARN)
 
 
+class ReportMailSettings(_Piece):
+    """The supervisors' daily report e-mail: its From address (unset: not mailed, the operators'
+    copy says so) and the console's address its links point to (unset: no links)."""
+
+    mail_from: str | None = Field(default=None, alias=Env.MAIL_FROM)
+    console_url: str | None = Field(default=None, alias=Env.CONSOLE_URL)
+
+
+class StoredReportSettings(_Piece):
+    """Where built reports are kept (reports.stored); unset: every report is built on request."""
+
+    reports_bucket: str | None = Field(default=None, alias=Env.REPORTS_BUCKET)
+
+
 # --- one model per function: the pieces it needs, nothing else -------------------------------------
 
 
@@ -166,6 +182,7 @@ class ConsoleSettings(
     ClosingLoopSettings,
     CorsSettings,
     TriageSettings,
+    StoredReportSettings,
 ):
     """functions/console_api (agents record phone calls and visits through intake; the agent
     directory checks callers and assignees; erasure reaches the mail bucket and the archive)."""
@@ -183,8 +200,11 @@ class MetricsSettings(TableSettings, PolicySettings):
     """functions/metrics (counts each timeline event once into the day counters)."""
 
 
-class MonitorSettings(TableSettings, PolicySettings, NotificationSettings):
-    """functions/monitor (live queues per channel, alerts, the supervisors' daily report)."""
+class MonitorSettings(
+    TableSettings, PolicySettings, NotificationSettings, DirectorySettings, ReportMailSettings, StoredReportSettings
+):
+    """functions/monitor (live queues per channel, alerts; each team's daily report to its
+    supervisors, found in the user pool, by SES)."""
 
 
 class ArchiverSettings(TableSettings, PolicySettings, ArchiveSettings):
