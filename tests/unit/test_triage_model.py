@@ -100,6 +100,13 @@ def test_R1_4_heldout_accuracy_meets_the_targets() -> None:
     assert min(scores.category_accuracy().values()) >= 0.80, scores.summary()
 
 
+def test_R1_4_unclassified_share_is_small_and_the_classified_are_more_often_right() -> None:
+    scores = heldout()
+    assert scores.unclassified / scores.examples <= 0.05, scores.summary()
+    assert scores.classified_accuracy >= scores.accuracy
+    assert scores.summary()["classified_accuracy"] == round(scores.classified_accuracy, 4)
+
+
 def test_R1_4_training_is_deterministic(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     from desk_ops.triage_train import train
