@@ -72,6 +72,7 @@ def bench_triage() -> Metrics:
         "triage_heldout_unclassified_share": _metric(
             scores.unclassified / max(1, scores.examples), "share", "low (goes to the triage queue)"
         ),
+        "triage_heldout_accuracy_of_classified": _metric(scores.classified_accuracy, "share", "info"),
         "triage_heldout_examples": _metric(scores.examples, "count", "info"),
     }
     for category, acc in scores.category_accuracy().items():

@@ -85,17 +85,26 @@ def test_R1_4_heldout_accuracy_floor() -> None:
     """What the shipped model reaches today (a regression floor); the target is the test below."""
     scores = heldout()
     assert scores.examples >= 235
-    assert scores.accuracy >= 0.75, scores.summary()
-    assert min(scores.category_accuracy().values()) >= 0.45, scores.summary()
+    assert scores.accuracy >= 0.85, scores.summary()
+    assert min(scores.category_accuracy().values()) >= 0.70, scores.summary()
 
 
 @pytest.mark.xfail(
-    reason="R1.4 target not reached yet: held-out accuracy is ~0.78, complaints ~0.48 (make bench)", strict=False
+    reason="R1.4 target not reached yet: held-out accuracy 0.868 (target 0.90); below 0.80: pre_sales 0.74, "
+    "after_sales_repair 0.77, fault_report 0.78, promotion 0.78 (5-fold CV on train: see tests/data/triage/README.md)",
+    strict=False,
 )
 def test_R1_4_heldout_accuracy_meets_the_targets() -> None:
     scores = heldout()
     assert scores.accuracy >= 0.90, scores.summary()
     assert min(scores.category_accuracy().values()) >= 0.80, scores.summary()
+
+
+def test_R1_4_unclassified_share_is_small_and_the_classified_are_more_often_right() -> None:
+    scores = heldout()
+    assert scores.unclassified / scores.examples <= 0.05, scores.summary()
+    assert scores.classified_accuracy >= scores.accuracy
+    assert scores.summary()["classified_accuracy"] == round(scores.classified_accuracy, 4)
 
 
 def test_R1_4_training_is_deterministic(tmp_path: Path) -> None:

@@ -38,6 +38,12 @@ class Scores:
         return self.correct / self.examples if self.examples else 0.0
 
     @property
+    def classified_accuracy(self) -> float:
+        """Accuracy on the inquiries that were filed (not left in the triage queue)."""
+        classified = self.examples - self.unclassified
+        return self.correct / classified if classified else 0.0
+
+    @property
     def urgency_accuracy(self) -> float:
         return self.urgency_correct / self.examples if self.examples else 0.0
 
@@ -53,6 +59,7 @@ class Scores:
             "accuracy": round(self.accuracy, 4),
             "urgency_accuracy": round(self.urgency_accuracy, 4),
             "unclassified_share": round(self.unclassified / self.examples, 4) if self.examples else 0.0,
+            "classified_accuracy": round(self.classified_accuracy, 4),
             "per_category": {c: round(a, 4) for c, a in self.category_accuracy().items()},
             "per_language": {c: round(a, 4) for c, a in self.language_accuracy().items()},
             "confusions": dict(sorted(self.confusions.items(), key=lambda kv: -kv[1])[:15]),
