@@ -57,6 +57,14 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/reports/{period}/inquiries"): SUPERVISORS,
     ("GET", "/api/reports/{period}/unresolved"): SUPERVISORS,
     ("GET", "/api/monitor"): EVERY_ROLE,  # the live picture per channel (counts, no customer data)
+    # administration: the policy documents' versions (supervisors read, admins change)
+    ("GET", "/api/policies"): SUPERVISORS,
+    ("GET", "/api/policies/{document}"): SUPERVISORS,
+    ("GET", "/api/policies/{document}/versions"): SUPERVISORS,
+    ("GET", "/api/policies/{document}/versions/{version}"): SUPERVISORS,
+    ("POST", "/api/policies/{document}/check"): frozenset({"admin"}),
+    ("PUT", "/api/policies/{document}"): frozenset({"admin"}),
+    ("POST", "/api/policies/{document}/rollback"): frozenset({"admin"}),
 }
 
 
@@ -104,6 +112,8 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
             "day": "2026-11-30",
             "agent": "orders-agent",
             "period": "daily",
+            "document": "routing",
+            "version": "0",
         },
     }
 
