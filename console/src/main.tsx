@@ -2,12 +2,13 @@
 import { render } from "preact";
 import { useState } from "preact/hooks";
 import { loadConfig, signIn, signOut, ApiError } from "./api";
+import { AdminPage } from "./admin";
 import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
 import { InquiryPage } from "./inquiry";
 import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
-import { config, endSession, expired, go, isSupervisor, route, session, setConfig } from "./state";
+import { config, endSession, expired, go, isAdmin, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
 const ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/New_York", "UTC"];
@@ -118,6 +119,7 @@ function Nav({ current }: { current: string }) {
   const items: [string, string][] = VIEWS.map((v) => [`#/view/${v}`, t(`view.${v}`)]);
   items.push(["#/record", t("view.record")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")]);
+  if (isAdmin()) items.push(["#/admin", t("view.admin")]);
   return (
     <nav aria-label={t("views")}>
       {items.map(([href, label]) => (
@@ -136,11 +138,12 @@ function Desk() {
   if (kind === "inquiry" && id) page = <InquiryPage id={decodeURIComponent(id)} />;
   else if (kind === "monitor" && isSupervisor()) page = <Monitor />;
   else if (kind === "record") page = <RecordPage />;
+  else if (kind === "admin" && isAdmin()) page = <AdminPage doc={id ? decodeURIComponent(id) : undefined} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : hash} />
+      <Nav current={kind === "inquiry" ? "" : kind === "admin" ? "#/admin" : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>

@@ -50,3 +50,7 @@ export function usePoll(load: () => Promise<void>, deps: unknown[]): void {
     };
   }, deps);
 }
+
+export function isAdmin(): boolean {
+  return Boolean(session.value?.groups.includes("admins"));
+}
