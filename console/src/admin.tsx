@@ -2,10 +2,9 @@
 // templates, closing loop, reports), edited with the same validation as `desk sla check`, each
 // save a new audited version, any version rolled back to. Admins edit; supervisors read.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, policies, type PolicyAudit, type PolicyDocument, type PolicyVersion, type Problem } from "./api";
+import { ApiError, policies, SessionExpired, type PolicyAudit, type PolicyDocument, type PolicyVersion, type Problem } from "./api";
 import { t, when } from "./i18n";
 import { endSession, isAdmin } from "./state";
-import { SessionExpired } from "./api";
 
 type Json = Record<string, any>; // documents are free-form JSON; the API validates them
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;

@@ -174,6 +174,14 @@ const zh = {
   "day.fri": "周五",
   "day.sat": "周六",
   "day.sun": "周日",
+  transfer: "转交",
+  escalate: "升级给主管",
+  transferTo: "转交给",
+  transferTeam: "团队",
+  transferAgent: "坐席（留空：进入团队队列）",
+  handoverReason: "原因",
+  "ev.transferred": "{actor} 转交给 {owner}（团队 {team}）{reason}",
+  "ev.escalated_to_supervisor": "{actor} 升级给团队 {team} 的主管{reason}",
 };
 
 type Key = keyof typeof zh;
@@ -349,6 +357,14 @@ const en: Record<Key, string> = {
   "day.fri": "Fri",
   "day.sat": "Sat",
   "day.sun": "Sun",
+  transfer: "Transfer",
+  escalate: "Escalate to supervisor",
+  transferTo: "Transfer to",
+  transferTeam: "Team",
+  transferAgent: "Agent (empty: the team's queue)",
+  handoverReason: "Reason",
+  "ev.transferred": "{actor} transferred it to {owner} (team {team}){reason}",
+  "ev.escalated_to_supervisor": "{actor} escalated it to team {team}'s supervisors{reason}",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };

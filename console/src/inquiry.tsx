@@ -5,6 +5,7 @@ import { api, ApiError, SessionExpired, type Customer, type Inquiry, type Inquir
 import { countdown, hasKey, statusName, t, when } from "./i18n";
 import { allows, type ActionName } from "./lifecycle";
 import { Deadline, isTyping } from "./queue";
+import { Handover } from "./handover";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
@@ -105,7 +106,7 @@ export function InquiryPage({ id }: { id: string }) {
   };
   usePoll(refresh, [id]);
 
-  const act = async (action: ActionName, fields: Record<string, string> = {}) => {
+  const act = async (action: ActionName, fields: Record<string, string> = {}): Promise<boolean> => {
     setBusy(true);
     try {
       await api.act(id, action, fields);
@@ -220,6 +221,7 @@ export function InquiryPage({ id }: { id: string }) {
         <button id="note" class="secondary" disabled={busy} onClick={() => setForm("note")}>
           {t("addNote")}
         </button>
+        <Handover inquiry={i} busy={busy} act={act} />
       </div>
       {form && (
         <form class="action-form" id={`form-${form}`} onSubmit={submitForm}>

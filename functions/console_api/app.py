@@ -102,6 +102,22 @@ class NoteRequest(_Action):
     text: str | None = Field(default=None, max_length=20_000)
 
 
+class TransferRequest(_Action):
+    """Hand the inquiry over to another agent and/or another team's queue, saying why."""
+
+    action: Literal["transfer"]
+    reason: str = Field(min_length=1, max_length=2_000)
+    owner: str | None = Field(default=None, max_length=128, description="the agent (none: the team's queue)")
+    team: str | None = Field(default=None, max_length=64, description="the team (default: the inquiry's)")
+
+
+class EscalateRequest(_Action):
+    """Hand the inquiry up to its team's supervisors, saying why."""
+
+    action: Literal["escalate"]
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
 ActionRequest = Annotated[
     AcknowledgeRequest
     | StartRequest
@@ -113,7 +129,9 @@ ActionRequest = Annotated[
     | CloseRequest
     | ReopenRequest
     | ReclassifyRequest
-    | NoteRequest,
+    | NoteRequest
+    | TransferRequest
+    | EscalateRequest,
     Field(discriminator="action"),
 ]
 

@@ -125,6 +125,9 @@ class EventType(StrEnum):
     CORRECTION_SENT = "correction_sent"
     REVIEW_SAMPLED = "review_sampled"
     REVIEWED = "reviewed"
+    # handing over (console actions): to another agent or team, or up to the team's supervisors
+    TRANSFERRED = "transferred"
+    ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"
 
 
 class Attachment(BaseModel):
@@ -351,6 +354,16 @@ class LineageData(EventData):
     correction_id: str | None = None
 
 
+class HandoverData(EventData):
+    """transferred / escalated_to_supervisor: who had it, who has it now, and the agent's reason."""
+
+    from_owner: str | None = None
+    from_team: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    reason: str | None = None
+
+
 EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.RECEIVED: ReceivedData,
     EventType.MESSAGE_ADDED: MessageAddedData,
@@ -380,6 +393,8 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.CORRECTION_SENT: LineageData,
     EventType.REVIEW_SAMPLED: EventData,
     EventType.REVIEWED: EventData,
+    EventType.TRANSFERRED: HandoverData,
+    EventType.ESCALATED_TO_SUPERVISOR: HandoverData,
 }
 
 
