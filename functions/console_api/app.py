@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.access.rules import Need
@@ -425,7 +426,7 @@ def live_monitor() -> Any:
 # --- administration: the policy documents' versions (admins edit; supervisors read) -------------
 # a document's name (sla, routing, templates, closing_loop, reports: policies.documents.DOCUMENTS)
 PolicyName = Annotated[str, Path(max_length=32, pattern=r"^[a-z_]+$")]
-_POLICY_PROBLEMS = {
+_POLICY_PROBLEMS: dict[int, OpenAPIResponse] = {
     422: {"description": "The document is invalid: every problem with its JSON path (nothing saved)"},
     409: {"description": "Another admin saved a newer version since base_version: reload"},
     404: {"description": "No such document"},

@@ -199,10 +199,10 @@ def apply(
         if reason is None:
             raise InvalidTransition("a transfer needs a reason")
         team = _text(data.get("team")) or inquiry.team
-        owner = _text(data.get("owner"))  # None: the team's queue, for whoever takes it
-        if team == inquiry.team and owner == inquiry.owner:
+        to_owner = _text(data.get("owner"))  # None: the team's queue, for whoever takes it
+        if team == inquiry.team and to_owner == inquiry.owner:
             raise InvalidTransition("a transfer needs another agent or another team")
-        changes["owner"] = owner
+        changes["owner"] = to_owner
         changes["team"] = team
         kinds.append(
             (
@@ -210,7 +210,7 @@ def apply(
                 {
                     "from_owner": inquiry.owner,
                     "from_team": inquiry.team,
-                    "owner": owner,
+                    "owner": to_owner,
                     "team": team,
                     "reason": reason,
                 },
@@ -220,17 +220,17 @@ def apply(
         reason = _text(data.get("reason"))
         if reason is None:
             raise InvalidTransition("an escalation needs a reason")
-        owner = supervisors_of(inquiry.team)
-        if inquiry.owner == owner:
+        up = supervisors_of(inquiry.team)
+        if inquiry.owner == up:
             raise InvalidTransition("this inquiry is already with the team's supervisors")
-        changes["owner"] = owner
+        changes["owner"] = up
         kinds.append(
             (
                 EventType.ESCALATED_TO_SUPERVISOR,
                 {
                     "from_owner": inquiry.owner,
                     "from_team": inquiry.team,
-                    "owner": owner,
+                    "owner": up,
                     "team": inquiry.team,
                     "reason": reason,
                 },

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from inquiry_desk.intake.service import IntakeResult, IntakeService
 from inquiry_desk.model import Identity, InboundMessage, Inquiry, Urgency, utc_now
@@ -562,13 +562,14 @@ def answer_automatically(inquiry_id: str) -> None:
 
 # --- the policy book: admins' versions of the policy documents ------------------------------------
 _DERIVED: dict[str, tuple[tuple[object, ...], Any]] = {}
+_T = TypeVar("_T")
 
 
-def _derived(name: str, sources: tuple[object, ...], build: Callable[[], Any]) -> Any:
+def _derived(name: str, sources: tuple[object, ...], build: Callable[[], _T]) -> _T:
     """A service built from policy objects, rebuilt only when one of them is another version."""
     kept = _DERIVED.get(name)
     if kept is not None and len(kept[0]) == len(sources) and all(a is b for a, b in zip(kept[0], sources, strict=True)):
-        return kept[1]
+        return cast("_T", kept[1])
     value = build()
     _DERIVED[name] = (sources, value)
     return value
