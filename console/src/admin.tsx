@@ -118,7 +118,7 @@ function DocumentPage({ doc }: { doc: string }) {
   const [calendars, setCalendars] = useState<string[]>([]);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [checked, setChecked] = useState(false);
-  const [message, setMessage] = useState("");
+  const [message, setMessage] = useState<null | { key: "admin.saved" | "admin.rolledBack"; version: number }>(null);
   const [error, setError] = useState("");
   const [tab, setTab] = useState<"editor" | "history">("editor");
   const [busy, setBusy] = useState(false);
@@ -145,7 +145,7 @@ function DocumentPage({ doc }: { doc: string }) {
   const change = (next: Json) => {
     setContent(next);
     setChecked(false);
-    setMessage("");
+    setMessage(null);
   };
 
   const check = async () => {
@@ -173,7 +173,7 @@ function DocumentPage({ doc }: { doc: string }) {
     setError("");
     try {
       const saved = await policies.save(doc, content, active.version, reason);
-      setMessage(t("admin.saved", { version: saved.version }));
+      setMessage({ key: "admin.saved", version: saved.version });
       setReloads((n) => n + 1);
     } catch (err) {
       if (err instanceof ApiError && err.status === 422) {
@@ -208,7 +208,7 @@ function DocumentPage({ doc }: { doc: string }) {
       </div>
       {message && (
         <p class="notice" id="admin-message" role="status">
-          {message}
+          {t(message.key, { version: message.version })}
         </p>
       )}
       {error && (
@@ -221,7 +221,7 @@ function DocumentPage({ doc }: { doc: string }) {
       )}
       {tab === "history" ? (
         <History doc={doc} active={active} onRolledBack={(v) => {
-          setMessage(t("admin.rolledBack", { version: v }));
+          setMessage({ key: "admin.rolledBack", version: v });
           setReloads((n) => n + 1);
         }} />
       ) : (
