@@ -138,3 +138,18 @@ def test_summary_lists_added_removed_and_changed_paths() -> None:
     lines = summarize({"a": 1, "b": {"c": [1, 2]}}, {"b": {"c": [1, 3]}, "d": "x"}, 10)
     assert lines == ["removed $.a", "changed $.b.c[1]: 2 -> 3", 'added $.d = "x"']
     assert summarize({}, {str(i): i for i in range(5)}, 2)[-1] == "... and 3 more changes"
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("reports", {"targets": ["not", "a", "map"]}),
+        ("closing_loop", ["not an object"]),
+        ("templates", {"templates": {"x": {"version": 1, "zh": "{"}}}),
+        ("sla", {}),
+        ("routing", {"agents": {"a": {"teams": "orders"}}}),
+    ],
+)
+def test_any_wrong_shape_is_a_list_of_problems_never_a_crash(book: PolicyBook, name: str, bad: Any) -> None:
+    problems = book.check(name, bad)
+    assert problems and all(p.path.startswith("$") and p.message for p in problems)

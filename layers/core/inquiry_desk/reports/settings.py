@@ -66,7 +66,8 @@ def parse_report_policy(data: Any, source: str = "<reports>") -> ReportPolicy:
     if not isinstance(data, dict):
         raise PolicyError(source, [("$", "the report policy must be a JSON object")])
     raw = dict(data)
-    raw["targets"] = {k: v for k, v in (raw.get("targets") or {}).items() if k != "note"}
+    if isinstance(raw.get("targets"), dict):
+        raw["targets"] = {k: v for k, v in raw["targets"].items() if k != "note"}
     try:
         policy = ReportPolicy.model_validate({k: v for k, v in raw.items() if not k.startswith("$")})
     except ValidationError as exc:
