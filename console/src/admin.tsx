@@ -230,6 +230,8 @@ function DocumentPage({ doc }: { doc: string }) {
           <fieldset disabled={!admin || busy} class="plain-fieldset">
             {doc === "routing" && <AgentsForm content={content} calendars={calendars} problems={problems} onChange={change} />}
             {doc === "sla" && <CalendarsForm content={content} problems={problems} onChange={change} />}
+            {doc === "sla" && <CategoriesForm content={content} problems={problems} onChange={change} />}
+            {doc === "templates" && <TemplatesForm content={content} problems={problems} onChange={change} />}
             <JsonEditor content={content} problems={problems} onChange={change} />
             <div class="panel" id="problems" aria-live="polite">
               {checked && !problems.length ? (
@@ -549,6 +551,80 @@ function History({ doc, active, onRolledBack }: { doc: string; active: PolicyVer
           </li>
         ))}
       </ol>
+    </div>
+  );
+}
+
+function CategoriesForm({ content, problems, onChange }: { content: Json; problems: Problem[]; onChange: (c: Json) => void }) {
+  const categories = (content.categories ?? {}) as Record<string, Json>;
+  const set = (id: string, field: string, value: unknown) =>
+    onChange({ ...content, categories: { ...categories, [id]: { ...categories[id], [field]: value } } });
+  return (
+    <div class="panel">
+      <h2>{t("admin.categories")}</h2>
+      <div class="scroll">
+        <table id="categories">
+          <thead>
+            <tr>
+              <th scope="col">{t("category")}</th>
+              <th scope="col">{t("admin.name")}</th>
+              <th scope="col">{t("team")}</th>
+              <th scope="col">{t("urgency")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(categories).map(([id, c]) => {
+              const key = (f: string) => `cat-${id}-${f}`.replace(/[^A-Za-z0-9_-]/g, "_");
+              return (
+                <tr key={id} data-category={id}>
+                  <th scope="row">{id}</th>
+                  <td>{String(c.name_zh ?? "")} / {String(c.name_en ?? "")}</td>
+                  <td>
+                    <input aria-label={`${id} ${t("team")}`} id={key("team")} value={String(c.team ?? "")} onChange={(e) => set(id, "team", e.currentTarget.value.trim())} />
+                    <ProblemsAt problems={problems} path={jsonPath("categories", id, "team")} />
+                  </td>
+                  <td>
+                    <select aria-label={`${id} ${t("urgency")}`} id={key("urgency")} value={String(c.urgency ?? "normal")} onChange={(e) => set(id, "urgency", e.currentTarget.value)}>
+                      <option value="normal">{t("normal")}</option>
+                      <option value="urgent">{t("urgent")}</option>
+                    </select>
+                    <ProblemsAt problems={problems} path={jsonPath("categories", id, "urgency")} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+function TemplatesForm({ content, problems, onChange }: { content: Json; problems: Problem[]; onChange: (c: Json) => void }) {
+  const templates = (content.templates ?? {}) as Record<string, Json>;
+  const set = (id: string, field: string, value: unknown) =>
+    onChange({ ...content, templates: { ...templates, [id]: { ...templates[id], [field]: value } } });
+  return (
+    <div class="panel">
+      <h2>{t("admin.templates")}</h2>
+      {Object.entries(templates).map(([id, tpl]) => {
+        const key = (f: string) => `tpl-${id}-${f}`.replace(/[^A-Za-z0-9_-]/g, "_");
+        return (
+          <fieldset key={id} class="calendar" data-template={id}>
+            <legend>
+              {id} · {t("admin.version")} {String(tpl.version ?? "")}
+            </legend>
+            {(["zh", "en"] as const).map((lang) => (
+              <label key={lang}>
+                {lang === "zh" ? "中文" : "English"}
+                <textarea id={key(lang)} rows={2} value={String(tpl[lang] ?? "")} onChange={(e) => set(id, lang, e.currentTarget.value)} />
+                <ProblemsAt problems={problems} path={jsonPath("templates", id, lang)} />
+              </label>
+            ))}
+            <p class="muted">{t("admin.templateVersionHint")}</p>
+          </fieldset>
+        );
+      })}
     </div>
   );
 }

@@ -85,6 +85,7 @@ def test_a_calendar_that_is_a_shift_cannot_be_removed(book: PolicyBook) -> None:
 def test_templates_with_an_unknown_placeholder_are_refused(book: PolicyBook) -> None:
     doc = copy.deepcopy(shipped_content("templates"))
     doc["templates"]["received"]["en"] = "Hello {customer_name}"
+    doc["templates"]["received"]["version"] += 1
     problems = book.check("templates", doc)
     assert [p.path for p in problems] == ["$.templates.received.en"]
 
@@ -153,3 +154,13 @@ def test_summary_lists_added_removed_and_changed_paths() -> None:
 def test_any_wrong_shape_is_a_list_of_problems_never_a_crash(book: PolicyBook, name: str, bad: Any) -> None:
     problems = book.check(name, bad)
     assert problems and all(p.path.startswith("$") and p.message for p in problems)
+
+
+def test_R7_a_changed_wording_needs_a_higher_template_version(book: PolicyBook) -> None:
+    doc = copy.deepcopy(shipped_content("templates"))
+    doc["templates"]["received"]["en"] = "Thanks, we have your message."
+    problems = book.check("templates", doc)
+    assert [p.path for p in problems] == ["$.templates.received.version"]
+    doc["templates"]["received"]["version"] += 1
+    saved = book.save("templates", doc, "ada", base=0)
+    assert saved.version == 1 and book.check("templates", doc) == []

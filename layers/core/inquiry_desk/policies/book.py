@@ -20,7 +20,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from inquiry_desk.errors import DeskError, NotFound
-from inquiry_desk.policies.documents import DOCUMENTS, Problem, book_settings, document, summarize, validate
+from inquiry_desk.policies.documents import (
+    DOCUMENTS,
+    Problem,
+    against_active,
+    book_settings,
+    document,
+    summarize,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +144,8 @@ class PolicyBook:
         """The problems ``content`` would be refused with (none: it may be saved)."""
         active = self.store.active_all()
         _, problems = validate(name, content, lambda other: self._parsed(other, active))
-        return problems
+        current = active.get(name) or self._shipped(name)
+        return problems + against_active(name, current.content, content)
 
     def save(
         self,
@@ -151,9 +160,10 @@ class PolicyBook:
         version the admin edited (a save over someone else's newer version is a Conflict)."""
         active = self.store.active_all()
         _, problems = validate(name, content, lambda other: self._parsed(other, active))
+        current = active.get(name) or self._shipped(name)
+        problems += against_active(name, current.content, content)
         if problems:
             raise PolicyInvalid(name, problems)
-        current = active.get(name) or self._shipped(name)
         if current.version != base:
             from inquiry_desk.errors import Conflict
 

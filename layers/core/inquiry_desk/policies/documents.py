@@ -159,6 +159,28 @@ def _across(name: str, parsed: Any, content: Any, others: Callable[[str], Any]) 
     return []
 
 
+def against_active(name: str, active: Any, content: Any) -> list[Problem]:
+    """Problems of ``content`` as a successor of the active content: a template whose wording
+    changed must get a higher version (messages record template id and version, R7)."""
+    if name != "templates" or not isinstance(active, dict) or not isinstance(content, dict):
+        return []
+    out: list[Problem] = []
+    before = active.get("templates") or {}
+    for tid, tpl in (content.get("templates") or {}).items():
+        old = before.get(tid)
+        if not isinstance(old, dict) or not isinstance(tpl, dict):
+            continue
+        changed = any(old.get(lang) != tpl.get(lang) for lang in ("zh", "en"))
+        if changed and int(tpl.get("version") or 0) <= int(old.get("version") or 0):
+            out.append(
+                Problem(
+                    json_path(("templates", tid, "version")),
+                    f"the wording changed: raise the version above {old.get('version')} (replies record it)",
+                )
+            )
+    return out
+
+
 def summarize(old: Any, new: Any, limit: int) -> list[str]:
     """What changed from ``old`` to ``new``, one line per changed path (at most ``limit`` lines)."""
     lines: list[str] = []
