@@ -97,6 +97,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     reason: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(reason);
   }
@@ -215,7 +216,8 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new SessionExpired("session expired");
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new ApiError(res.status, String(body.error ?? res.status), String(body.reason ?? body.message ?? res.status));
+  if (!res.ok)
+    throw new ApiError(res.status, String(body.error ?? res.status), String(body.reason ?? body.message ?? res.status), body);
   return body as T;
 }
 
@@ -358,3 +360,45 @@ export async function callText(path: string): Promise<string> {
   if (!res.ok) throw new ApiError(res.status, String(res.status), await res.text());
   return res.text();
 }
+// --- administration: policy documents and their versions (admins edit, supervisors read) ---------
+export interface Problem {
+  path: string; // JSON path in the document, e.g. $.agents["li.na"].capacity
+  message: string;
+}
+
+export interface PolicyAudit {
+  document: string;
+  version: number;
+  saved_by: string;
+  saved_at: string | null;
+  summary: string[];
+  reason: string | null;
+  rollback_of: number | null;
+}
+
+export interface PolicyVersion extends PolicyAudit {
+  content: Record<string, unknown>;
+}
+
+export interface PolicyDocument {
+  document: string;
+  title: string;
+  active_version: number;
+  saved_by: string;
+  saved_at: string | null;
+}
+
+const json = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body) });
+
+export const policies = {
+  list: () => call<{ documents: PolicyDocument[] }>("/api/policies").then((b) => b.documents),
+  active: (doc: string) => call<PolicyVersion>(`/api/policies/${enc(doc)}`),
+  version: (doc: string, n: number) => call<PolicyVersion>(`/api/policies/${enc(doc)}/versions/${n}`),
+  history: (doc: string) => call<{ versions: PolicyAudit[] }>(`/api/policies/${enc(doc)}/versions`).then((b) => b.versions),
+  check: (doc: string, content: unknown) =>
+    call<{ problems: Problem[] }>(`/api/policies/${enc(doc)}/check`, json("POST", { content })).then((b) => b.problems),
+  save: (doc: string, content: unknown, base_version: number, reason: string) =>
+    call<PolicyAudit>(`/api/policies/${enc(doc)}`, json("PUT", { content, base_version, reason: reason || null })),
+  rollback: (doc: string, to_version: number, base_version: number, reason: string) =>
+    call<PolicyAudit>(`/api/policies/${enc(doc)}/rollback`, json("POST", { to_version, base_version, reason: reason || null })),
+};

@@ -8,6 +8,7 @@ import { DisputePanel } from "./dispute";
 import { Deadline, isTyping } from "./queue";
 import { SuggestionsPanel, type Picked } from "./suggestions";
 import { DepartmentRequests } from "./departments";
+import { Handover } from "./handover";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
 type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
@@ -110,7 +111,7 @@ export function InquiryPage({ id }: { id: string }) {
   };
   usePoll(refresh, [id]);
 
-  const act = async (action: ActionName, fields: Record<string, string | number> = {}) => {
+  const act = async (action: ActionName, fields: Record<string, string | number> = {}): Promise<boolean> => {
     setBusy(true);
     try {
       await api.act(id, action, fields);
@@ -238,6 +239,7 @@ export function InquiryPage({ id }: { id: string }) {
         <button id="note" class="secondary" disabled={busy} onClick={() => setForm("note")}>
           {t("addNote")}
         </button>
+        <Handover inquiry={i} busy={busy} act={act} />
       </div>
       {form && (
         <form class="action-form" id={`form-${form}`} onSubmit={submitForm}>

@@ -11,7 +11,9 @@ export type ActionName =
   | "wait_on_customer"
   | "resolve"
   | "reopen"
-  | "note";
+  | "note"
+  | "transfer"
+  | "escalate";
 
 const OPEN: Status[] = ["new", "acknowledged", "in_progress", "waiting_on_customer"];
 
@@ -24,6 +26,8 @@ const ALLOWED: Record<ActionName, Status[]> = {
   resolve: OPEN,
   reopen: ["resolved", "closed"],
   note: [...OPEN, "resolved", "closed"],
+  transfer: OPEN,
+  escalate: OPEN,
 };
 
 export function allows(inquiry: Inquiry, action: ActionName): boolean {

@@ -2,6 +2,7 @@
 import { render } from "preact";
 import { useState } from "preact/hooks";
 import { loadConfig, signIn, signOut, ApiError } from "./api";
+import { AdminPage } from "./admin";
 import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
 import { InquiryPage } from "./inquiry";
 import { KnowledgePage } from "./knowledge";
@@ -9,7 +10,7 @@ import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
 import { isSupervisionPage, supervisionNav, SupervisionPage } from "./supervision";
-import { config, endSession, expired, go, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
+import { config, endSession, expired, go, isAdmin, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
 import "./style.css";
 
 const ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/New_York", "UTC"];
@@ -121,6 +122,7 @@ function Nav({ current }: { current: string }) {
   if (!isProductOnly()) items.push(["#/record", t("view.record")]);
   items.push(["#/knowledge", t("knowledge")]);
   if (isSupervisor()) items.push(["#/monitor", t("view.monitor")], ...supervisionNav());
+  if (isAdmin()) items.push(["#/admin", t("view.admin")]);
   return (
     <nav aria-label={t("views")}>
       {items.map(([href, label]) => (
@@ -141,11 +143,12 @@ function Desk() {
   else if (kind === "record") page = <RecordPage />;
   else if (kind === "knowledge") page = <KnowledgePage id={id ? decodeURIComponent(id) : undefined} />;
   else if (isSupervisionPage(kind) && isSupervisor()) page = <SupervisionPage hash={hash} />;
+  else if (kind === "admin" && isAdmin()) page = <AdminPage doc={id ? decodeURIComponent(id) : undefined} />;
   else page = <QueueView view={(VIEWS.includes(id as View) ? id : "mine") as View} />;
   return (
     <>
       <Header />
-      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : isSupervisionPage(kind) ? `#/${kind}` : hash} />
+      <Nav current={kind === "inquiry" ? "" : kind === "knowledge" ? "#/knowledge" : kind === "admin" ? "#/admin" : isSupervisionPage(kind) ? `#/${kind}` : hash} />
       <main id="desk">{page}</main>
       <footer class="hint">{t("shortcuts")}</footer>
     </>

@@ -56,3 +56,7 @@ export function isProductOnly(): boolean {
   const groups = session.value?.groups ?? [];
   return groups.includes("product") && !groups.some((g) => g === "agents" || g === "supervisors" || g === "admins");
 }
+
+export function isAdmin(): boolean {
+  return Boolean(session.value?.groups.includes("admins"));
+}

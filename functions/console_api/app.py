@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inquiry_desk.access.rules import Need
@@ -146,6 +147,22 @@ class PromiseMetRequest(_Action):
     note: str | None = Field(default=None, max_length=2_000, description="what was done")
 
 
+class TransferRequest(_Action):
+    """Hand the inquiry over to another agent and/or another team's queue, saying why."""
+
+    action: Literal["transfer"]
+    reason: str = Field(min_length=1, max_length=2_000)
+    owner: str | None = Field(default=None, max_length=128, description="the agent (none: the team's queue)")
+    team: str | None = Field(default=None, max_length=64, description="the team (default: the inquiry's)")
+
+
+class EscalateRequest(_Action):
+    """Hand the inquiry up to its team's supervisors, saying why."""
+
+    action: Literal["escalate"]
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
 ActionRequest = Annotated[
     AcknowledgeRequest
     | StartRequest
@@ -161,7 +178,9 @@ ActionRequest = Annotated[
     | AddEvidenceRequest
     | DecideLiabilityRequest
     | ReportDisputeResultRequest
-    | PromiseMetRequest,
+    | PromiseMetRequest
+    | TransferRequest
+    | EscalateRequest,
     Field(discriminator="action"),
 ]
 
@@ -791,6 +810,139 @@ def _first_problem(err: ValueError) -> str:
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return f"{where}: {first['msg']}"
     return str(err)
+
+
+# --- administration: the policy documents' versions (admins edit; supervisors read) -------------
+# a document's name (sla, routing, templates, closing_loop, reports: policies.documents.DOCUMENTS)
+PolicyName = Annotated[str, Path(max_length=32, pattern=r"^[a-z_]+$")]
+_POLICY_PROBLEMS: dict[int, OpenAPIResponse] = {
+    422: {"description": "The document is invalid: every problem with its JSON path (nothing saved)"},
+    409: {"description": "Another admin saved a newer version since base_version: reload"},
+    404: {"description": "No such document"},
+}
+
+
+class PolicyVersionRequest(BaseModel):
+    """A new version of a policy document: the whole document, and the version it was edited from."""
+
+    content: dict[str, Any] = Field(description="the whole document (JSON object)")
+    base_version: int = Field(ge=0, description="the active version the admin edited (conflict if it moved on)")
+    reason: str | None = Field(default=None, max_length=2_000, description="why, for the audit")
+
+
+class PolicyCheckRequest(BaseModel):
+    content: dict[str, Any] = Field(description="the whole document (JSON object)")
+
+
+class PolicyRollbackRequest(BaseModel):
+    to_version: int = Field(ge=0, description="the version whose content comes back (0: the shipped file)")
+    base_version: int = Field(ge=0, description="the active version now")
+    reason: str | None = Field(default=None, max_length=2_000)
+
+
+def _policy_version(v: Any) -> dict[str, Any]:
+    return {**v.audit(), "content": v.content}
+
+
+def _invalid_policy(err: Exception) -> Any:
+    from inquiry_desk.policies.book import PolicyInvalid
+
+    assert isinstance(err, PolicyInvalid)
+    return json_response(
+        422,
+        {"error": err.code, "reason": err.reason, "problems": [p.to_json() for p in err.problems]},
+    )
+
+
+def _register_policy_errors() -> None:
+    from inquiry_desk.policies.book import PolicyInvalid
+
+    app.exception_handler(PolicyInvalid)(_invalid_policy)
+
+
+_register_policy_errors()
+
+
+@app.get("/api/policies", tags=["administration"], summary="The policy documents and their active versions")
+@requires(Need.SUPERVISE)
+def list_policies() -> Any:
+    return json_response(200, {"documents": composition.policy_book().documents()})
+
+
+@app.get(
+    "/api/policies/<document>",
+    tags=["administration"],
+    summary="A policy document's active version (content and audit)",
+    responses={404: {"description": "No such document"}},
+)
+@requires(Need.SUPERVISE)
+def get_policy(document: PolicyName) -> Any:
+    return json_response(200, _policy_version(composition.policy_book().active(document)))
+
+
+@app.get(
+    "/api/policies/<document>/versions",
+    tags=["administration"],
+    summary="A policy document's versions, newest first, each with its audit (who, when, why, what changed)",
+    responses={404: {"description": "No such document"}},
+)
+@requires(Need.SUPERVISE)
+def policy_history(document: PolicyName) -> Any:
+    return json_response(200, {"versions": [v.audit() for v in composition.policy_book().history(document)]})
+
+
+@app.get(
+    "/api/policies/<document>/versions/<version>",
+    tags=["administration"],
+    summary="One version of a policy document (0: the file shipped with the functions)",
+    responses={404: {"description": "No such document or version"}},
+)
+@requires(Need.SUPERVISE)
+def get_policy_version(document: PolicyName, version: Annotated[int, Path(ge=0)]) -> Any:
+    return json_response(200, _policy_version(composition.policy_book().get(document, version)))
+
+
+@app.post(
+    "/api/policies/<document>/check",
+    tags=["administration"],
+    summary="Validate a document without saving it: the problems a save would be refused with",
+    responses={404: {"description": "No such document"}},
+)
+@requires(Need.ADMIN)
+def check_policy(document: PolicyName, request: Annotated[PolicyCheckRequest, Body()]) -> Any:
+    problems = composition.policy_book().check(document, request.content)
+    return json_response(200, {"problems": [p.to_json() for p in problems]})
+
+
+@app.put(
+    "/api/policies/<document>",
+    tags=["administration"],
+    summary="Save a new version of a policy document (validated, audited, active at once)",
+    responses={201: {"description": "Saved and active: the new version's audit"}, **_POLICY_PROBLEMS},
+)
+@requires(Need.ADMIN)
+def save_policy(document: PolicyName, request: Annotated[PolicyVersionRequest, Body()]) -> Any:
+    saved = composition.policy_book().save(document, request.content, _actor(), request.base_version, request.reason)
+    logger.info("policy saved", extra={"document": document, "version": saved.version})
+    return json_response(201, saved.audit())
+
+
+@app.post(
+    "/api/policies/<document>/rollback",
+    tags=["administration"],
+    summary="Roll back: a new version with an earlier version's content (validated again, audited)",
+    responses={
+        201: {"description": "Rolled back: the new version's audit"},
+        404: {"description": "No such version"},
+        **_POLICY_PROBLEMS,
+    },
+)
+@requires(Need.ADMIN)
+def rollback_policy(document: PolicyName, request: Annotated[PolicyRollbackRequest, Body()]) -> Any:
+    saved = composition.policy_book().rollback(
+        document, request.to_version, _actor(), request.base_version, request.reason
+    )
+    return json_response(201, saved.audit())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -76,6 +76,14 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/reviews/{day}/sample"): SUPERVISORS,
     ("GET", "/api/supervision/late"): SUPERVISORS,  # listed: only the teams the caller supervises
     ("PUT", "/api/orders/{order_number}"): frozenset({"admin"}),  # the shop's feed (R10.2)
+    # administration: the policy documents' versions (supervisors read, admins change)
+    ("GET", "/api/policies"): SUPERVISORS,
+    ("GET", "/api/policies/{document}"): SUPERVISORS,
+    ("GET", "/api/policies/{document}/versions"): SUPERVISORS,
+    ("GET", "/api/policies/{document}/versions/{version}"): SUPERVISORS,
+    ("POST", "/api/policies/{document}/check"): frozenset({"admin"}),
+    ("PUT", "/api/policies/{document}"): frozenset({"admin"}),
+    ("POST", "/api/policies/{document}/rollback"): frozenset({"admin"}),
 }
 
 
@@ -126,6 +134,8 @@ def world(runner: Any, stack: Any) -> dict[str, Any]:
             "article_id": "ANONE",
             "request_id": "DNONE",
             "order_number": "SO-ACCESS-1",
+            "document": "routing",
+            "version": "0",
         },
     }
 

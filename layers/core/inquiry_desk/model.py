@@ -138,6 +138,9 @@ class EventType(StrEnum):
     DISPUTE_RESULT_REPORTED = "dispute_result_reported"
     MILESTONE_NOTIFIED = "milestone_notified"
     PROMISE_MET = "promise_met"
+    # handing over (console actions): to another agent or team, or up to the team's supervisors
+    TRANSFERRED = "transferred"
+    ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"
 
 
 class Attachment(BaseModel):
@@ -442,6 +445,16 @@ class MilestoneData(EventData):
     content_ref: str | None = None
 
 
+class HandoverData(EventData):
+    """transferred / escalated_to_supervisor: who had it, who has it now, and the agent's reason."""
+
+    from_owner: str | None = None
+    from_team: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    reason: str | None = None
+
+
 EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.RECEIVED: ReceivedData,
     EventType.MESSAGE_ADDED: MessageAddedData,
@@ -481,6 +494,8 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.DISPUTE_RESULT_REPORTED: DisputeData,
     EventType.MILESTONE_NOTIFIED: MilestoneData,
     EventType.PROMISE_MET: MilestoneData,
+    EventType.TRANSFERRED: HandoverData,
+    EventType.ESCALATED_TO_SUPERVISOR: HandoverData,
 }
 
 

@@ -128,7 +128,7 @@ def check_action(
         raise Forbidden(f"{action} needs supervision rights on team {inquiry_team}")
     target_team = data.get("team")
     teams = sorted(known_teams)
-    if action in ("assign", "reclassify") and target_team is not None and target_team not in teams:
+    if action in ("assign", "reclassify", "transfer") and target_team is not None and target_team not in teams:
         raise PayloadError(f"no team {target_team!r}; teams are {', '.join(teams)}")
     category = data.get("category")
     if action == "reclassify" and category is not None and category not in list(known_categories):
@@ -146,3 +146,13 @@ def check_action(
                 raise PayloadError(f"agent {owner!r} is not in team {team}")
         if target_team is not None and not principal.supervises(target_team) and target_team not in principal.teams:
             raise Forbidden(f"assigning to team {target_team} needs membership of it or supervision rights")
+    if action == "transfer":
+        # any member hands over to another team's queue or to an agent of the (target) team
+        owner = data.get("owner")
+        if owner is not None:
+            owner_teams = agent_teams.get(str(owner))
+            if owner_teams is None:
+                raise PayloadError(f"no active agent {owner!r}")
+            team = target_team or inquiry_team
+            if team not in owner_teams:
+                raise PayloadError(f"agent {owner!r} is not in team {team}")

@@ -49,9 +49,11 @@ __all__ = [
     "SlaPolicy",
     "Target",
     "WarnBefore",
+    "json_path",
     "load_policy",
     "parse_policy",
     "policy_json_schema",
+    "problems_of",
     "select_rule",
     "shipped_policy_path",
 ]
@@ -525,7 +527,8 @@ class PolicyError(Exception):
         super().__init__("\n".join(f"{self.file}: {path}: {reason}" for path, reason in problems))
 
 
-def _json_path(loc: tuple[int | str, ...]) -> str:
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """``$.rules[3].targets.resolve`` for a location; keys that are not identifiers are quoted."""
     out = "$"
     for part in loc:
         if isinstance(part, int):
@@ -537,7 +540,8 @@ def _json_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+def problems_of(exc: ValidationError) -> list[tuple[str, str]]:
+    """A pydantic validation error as (JSON path, reason) pairs: one format for every policy document."""
     out: list[tuple[str, str]] = []
     for err in exc.errors(include_url=False):
         # pydantic adds the union/validator branch name to a location (e.g. 'function-after[...]',
@@ -549,7 +553,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
                 path, _, reason = line.partition(": ")
                 out.append((path, reason))
             continue
-        out.append((_json_path(loc), msg))
+        out.append((json_path(loc), msg))
     return out
 
 
@@ -558,7 +562,7 @@ def parse_policy(data: Any, source: str = "<policy>") -> SlaPolicy:
     try:
         return SlaPolicy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(source, _problems(exc)) from None
+        raise PolicyError(source, problems_of(exc)) from None
 
 
 def load_policy(path: str | Path) -> SlaPolicy:

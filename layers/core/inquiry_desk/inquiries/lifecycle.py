@@ -30,6 +30,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     RECLASSIFY = "reclassify"
     NOTE = "note"
+    TRANSFER = "transfer"  # to another agent and/or team, with a reason
+    ESCALATE = "escalate"  # up to the team's supervisors, with a reason
 
 
 _ALLOWED: dict[Action, frozenset[Status]] = {
@@ -46,7 +48,15 @@ _ALLOWED: dict[Action, frozenset[Status]] = {
     Action.REOPEN: frozenset({Status.RESOLVED, Status.CLOSED}),
     Action.RECLASSIFY: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
     Action.NOTE: frozenset(Status),
+    Action.TRANSFER: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
+    Action.ESCALATE: frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER}),
 }
+
+SUPERVISORS_OWNER = "supervisors:{team}"  # the owner of an inquiry escalated to its team's supervisors
+
+
+def supervisors_of(team: str | None) -> str:
+    return SUPERVISORS_OWNER.format(team=team or "unassigned")
 
 
 def _text(value: Any) -> str | None:
@@ -188,6 +198,48 @@ def apply(
         kinds.append((EventType.CLASSIFIED, record))
     elif action is Action.NOTE:
         kinds.append((EventType.NOTE, {"text": str(data.get("text", ""))}))
+    elif action is Action.TRANSFER:
+        reason = _text(data.get("reason"))
+        if reason is None:
+            raise InvalidTransition("a transfer needs a reason")
+        team = _text(data.get("team")) or inquiry.team
+        to_owner = _text(data.get("owner"))  # None: the team's queue, for whoever takes it
+        if team == inquiry.team and to_owner == inquiry.owner:
+            raise InvalidTransition("a transfer needs another agent or another team")
+        changes["owner"] = to_owner
+        changes["team"] = team
+        kinds.append(
+            (
+                EventType.TRANSFERRED,
+                {
+                    "from_owner": inquiry.owner,
+                    "from_team": inquiry.team,
+                    "owner": to_owner,
+                    "team": team,
+                    "reason": reason,
+                },
+            )
+        )
+    elif action is Action.ESCALATE:
+        reason = _text(data.get("reason"))
+        if reason is None:
+            raise InvalidTransition("an escalation needs a reason")
+        up = supervisors_of(inquiry.team)
+        if inquiry.owner == up:
+            raise InvalidTransition("this inquiry is already with the team's supervisors")
+        changes["owner"] = up
+        kinds.append(
+            (
+                EventType.ESCALATED_TO_SUPERVISOR,
+                {
+                    "from_owner": inquiry.owner,
+                    "from_team": inquiry.team,
+                    "owner": up,
+                    "team": inquiry.team,
+                    "reason": reason,
+                },
+            )
+        )
 
     first_seq = inquiry.event_count + 1
     events = [

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 
 class Surge(BaseModel):
@@ -73,8 +74,27 @@ def shipped_report_policy_path() -> Path:
     return Path(__file__).resolve().parent.parent / "policies" / "reports.json"
 
 
+def parse_report_policy(data: Any, source: str = "<reports>") -> ReportPolicy:
+    """Validate a report policy document; errors as ``PolicyError`` (JSON path, reason)."""
+    from inquiry_desk.deadlines.policy import PolicyError, problems_of
+
+    if not isinstance(data, dict):
+        raise PolicyError(source, [("$", "the report policy must be a JSON object")])
+    raw = dict(data)
+    if isinstance(raw.get("targets"), dict):
+        raw["targets"] = {k: v for k, v in raw["targets"].items() if k != "note"}
+    try:
+        policy = ReportPolicy.model_validate({k: v for k, v in raw.items() if not k.startswith("$")})
+    except ValidationError as exc:
+        raise PolicyError(source, problems_of(exc)) from None
+    try:
+        ZoneInfo(policy.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(source, [("$.time_zone", f"unknown time zone {policy.time_zone!r}")]) from None
+    return policy
+
+
 @cache
 def load_report_policy(path: str | None = None) -> ReportPolicy:
-    raw = json.loads(Path(path or shipped_report_policy_path()).read_text(encoding="utf-8"))
-    raw["targets"] = {k: v for k, v in raw.get("targets", {}).items() if k != "note"}
-    return ReportPolicy.model_validate({k: v for k, v in raw.items() if not k.startswith("$")})
+    p = Path(path or shipped_report_policy_path())
+    return parse_report_policy(json.loads(p.read_text(encoding="utf-8")), str(p))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from inquiry_desk.intake.service import IntakeResult, IntakeService
 from inquiry_desk.model import Identity, InboundMessage, Inquiry, Urgency, utc_now
@@ -63,11 +63,10 @@ def repository() -> DynamoInquiryRepository:
     return DynamoInquiryRepository(client("dynamodb"), load(TableSettings).table_name)
 
 
-@cache
 def policy() -> SlaPolicy:
-    from inquiry_desk.deadlines.policy import load_policy, shipped_policy_path
-
-    return load_policy(load(PolicySettings).sla_policy_path or shipped_policy_path())
+    """The SLA policy's active version (the policy book; the shipped file until an admin saves one)."""
+    found: SlaPolicy = active_policies().parsed("sla")
+    return found
 
 
 def teams() -> list[str]:
@@ -75,11 +74,11 @@ def teams() -> list[str]:
     return sorted({c.team for c in policy().categories.values()})
 
 
-@cache
 def planner() -> DeadlinePlanner:
     from inquiry_desk.deadlines.planner import DeadlinePlanner
 
-    return DeadlinePlanner(policy())
+    p = policy()
+    return _derived("planner", (p,), lambda: DeadlinePlanner(p))
 
 
 def channels() -> ChannelsConfig:
@@ -93,12 +92,12 @@ def channels() -> ChannelsConfig:
 
 
 # --- inquiries and customers -----------------------------------------------------------------------
-@cache
 def triage() -> Triage:
     """The policy's categories and triage settings with the shipped model (R1.4, R1.5)."""
     from inquiry_desk.triage.linear import load_model
 
-    return triage_for(policy(), load_model())
+    p = policy()
+    return _derived("triage", (p,), lambda: triage_for(p, load_model()))
 
 
 def triage_for(p: SlaPolicy, model: TriageModel | None) -> Triage:
@@ -142,9 +141,12 @@ def customer_service() -> CustomerService:
 
 
 # --- intake ----------------------------------------------------------------------------------------
-@cache
 def intake_service() -> IntakeService:
     p = policy()
+    return _derived("intake", (p,), lambda: _intake_service(p))
+
+
+def _intake_service(p: SlaPolicy) -> IntakeService:
     return IntakeService(
         repository(),
         triage(),
@@ -373,12 +375,9 @@ def archiver() -> Archiver:
 # --- closing the loop (surveys/, corrections/, reviews) ------------------------------------------
 
 
-@cache
 def closing_loop() -> Any:
-    """The closing-loop policy (survey delay, confirmation window, thresholds, sampling share)."""
-    from inquiry_desk.surveys.policy import load_closing_loop
-
-    return load_closing_loop(load(ClosingLoopSettings).closing_loop_policy_path)
+    """The closing-loop policy's active version (survey delay, confirmation window, thresholds, sampling)."""
+    return active_policies().parsed("closing_loop")
 
 
 def _promise(inquiry: Any, at: Any, working_days: int) -> Any:
@@ -494,11 +493,9 @@ def quality_service() -> Any:
 
 
 # --- reports (R3.4, R9) ---------------------------------------------------------------------------
-@cache
 def report_policy() -> Any:
-    from inquiry_desk.reports.settings import load_report_policy
-
-    return load_report_policy()
+    """The report policy's active version."""
+    return active_policies().parsed("reports")
 
 
 @cache
@@ -509,11 +506,11 @@ def counter_store() -> Any:
     return DynamoCounterStore(client("dynamodb"), load(TableSettings).table_name)
 
 
-@cache
 def event_counter() -> Any:
     from inquiry_desk.reports.service import EventCounter
 
-    return EventCounter(repository(), counter_store(), report_policy())
+    rp = report_policy()
+    return _derived("event_counter", (rp,), lambda: EventCounter(repository(), counter_store(), rp))
 
 
 def notifier() -> SnsNotifier:
@@ -533,15 +530,9 @@ def unresolved_status(inquiry_id: str) -> tuple[str, str | None]:
     return timeline.inquiry.status.value, reason
 
 
-@cache
 def routing() -> Any:
-    """Teams' agents, skills, capacity and shifts (``policies/routing.json``, R4.1, R4.3)."""
-    from pathlib import Path
-
-    from inquiry_desk.triage.routing import load_routing
-
-    path = load(TriageSettings).routing_path
-    return load_routing(Path(path)) if path else load_routing()
+    """Teams' agents, skills, capacity and shifts: the routing document's active version (R4.1, R4.3)."""
+    return active_policies().parsed("routing")
 
 
 def route(team: str, tags: tuple[str, ...], language: str | None, at: Any) -> Any:
@@ -818,3 +809,80 @@ def stored_reports() -> Any:
 
     bucket = load(StoredReportSettings).reports_bucket
     return S3StoredReports(client("s3"), bucket) if bucket else None
+
+
+# --- the policy book: admins' versions of the policy documents ------------------------------------
+_DERIVED: dict[str, tuple[tuple[object, ...], Any]] = {}
+_T = TypeVar("_T")
+
+
+def _derived(name: str, sources: tuple[object, ...], build: Callable[[], _T]) -> _T:
+    """A service built from policy objects, rebuilt only when one of them is another version."""
+    kept = _DERIVED.get(name)
+    if kept is not None and len(kept[0]) == len(sources) and all(a is b for a, b in zip(kept[0], sources, strict=True)):
+        return cast("_T", kept[1])
+    value = build()
+    _DERIVED[name] = (sources, value)
+    return value
+
+
+@cache
+def _packaged_file(path: str) -> dict[str, Any]:
+    import json
+    from pathlib import Path
+
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data
+
+
+def packaged_policy(name: str) -> dict[str, Any]:
+    """Version 0 of a policy document: the file this function was deployed with (a path in its
+    environment, else the one shipped in the package)."""
+    from inquiry_desk.policies.documents import shipped_content
+
+    path = {
+        "sla": load(PolicySettings).sla_policy_path,
+        "routing": load(TriageSettings).routing_path,
+        "closing_loop": load(ClosingLoopSettings).closing_loop_policy_path,
+    }.get(name)
+    return _packaged_file(path) if path else shipped_content(name)
+
+
+@cache
+def policy_store() -> Any:
+    """The versions in the single table; None for a function without the table (files only)."""
+    from inquiry_desk.runtime.settings import SettingsError
+
+    try:
+        table = load(TableSettings).table_name
+    except SettingsError:
+        return None
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.policy_store import DynamoPolicyStore
+
+    return DynamoPolicyStore(client("dynamodb"), table)
+
+
+@cache
+def active_policies() -> Any:
+    """Every document's active version, read at most once per ``cache_seconds`` (policy_book.json)."""
+    import time
+
+    from inquiry_desk.answers import templates
+    from inquiry_desk.policies.book import ActivePolicies
+    from inquiry_desk.policies.documents import book_settings
+
+    active = ActivePolicies(policy_store(), packaged_policy, book_settings().cache_seconds, time.monotonic)
+    templates.use_source(lambda: active.content("templates"))
+    return active
+
+
+def policy_book() -> Any:
+    """Admins' side: versions, save with validation and audit, rollback. A save is seen by this
+    container at once; other containers within ``cache_seconds``."""
+    from inquiry_desk.policies.book import PolicyBook
+
+    store = policy_store()
+    if store is None:
+        raise RuntimeError("the policy book needs the table (TABLE_NAME)")
+    return PolicyBook(store, packaged_policy, utc_now, on_change=active_policies().invalidate)

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from inquiry_desk.deadlines.policy import Duration
 
@@ -154,7 +154,17 @@ def shipped_closing_loop_path() -> Path:
     return Path(__file__).resolve().parent.parent / "policies" / "closing_loop.json"
 
 
+def parse_closing_loop(data: Any, source: str = "<closing_loop>") -> ClosingLoopPolicy:
+    """Validate a closing-loop document; errors as ``PolicyError`` (JSON path, reason)."""
+    from inquiry_desk.deadlines.policy import PolicyError, problems_of
+
+    try:
+        return ClosingLoopPolicy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, problems_of(exc)) from None
+
+
 @cache
 def load_closing_loop(path: str | None = None) -> ClosingLoopPolicy:
     p = Path(path) if path else shipped_closing_loop_path()
-    return ClosingLoopPolicy.model_validate(json.loads(p.read_text(encoding="utf-8")))
+    return parse_closing_loop(json.loads(p.read_text(encoding="utf-8")), str(p))

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ROUTING_FILE = Path(__file__).resolve().parent.parent / "policies" / "routing.json"
 
@@ -49,20 +51,82 @@ class Assignment:
     why: dict[str, Any]
 
 
-def load_routing(path: Path = ROUTING_FILE) -> Routing:
-    data = json.loads(path.read_text(encoding="utf-8"))
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AgentSpec(_Strict):
+    """One agent as the routing document writes it."""
+
+    name: str = Field(min_length=1, max_length=200)
+    teams: list[Annotated[str, Field(pattern=_ID, max_length=64)]] = Field(min_length=1)
+    skills: list[Annotated[str, Field(pattern=_ID, max_length=64)]] = Field(default_factory=list)
+    capacity: int = Field(ge=1, le=500, description="open inquiries the agent owns at once")
+    shift: str = Field(pattern=_ID, max_length=64, description="a calendar of the SLA policy")
+
+
+class RoutingDocument(_Strict):
+    """The format of ``policies/routing.json``: teams' agents, their skills, capacity and shift."""
+
+    comment: str | list[str] | None = Field(default=None, alias="$comment")
+    version: str = Field(default="", max_length=64)
+    tag_skills: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(pattern=_ID, max_length=64)]] = Field(
+        default_factory=dict
+    )
+    agents: dict[Annotated[str, Field(pattern=_ID, max_length=128)], AgentSpec]
+
+    def references(self, calendars: Iterable[str], teams: Iterable[str]) -> list[tuple[str, str]]:
+        """Problems with what the SLA policy must define: each shift a calendar, each team a category's."""
+        from inquiry_desk.deadlines.policy import json_path
+
+        known_calendars, known_teams = set(calendars), set(teams)
+        out: list[tuple[str, str]] = []
+        for aid, agent in self.agents.items():
+            if agent.shift not in known_calendars:
+                out.append(
+                    (
+                        json_path(("agents", aid, "shift")),
+                        f"unknown calendar {agent.shift!r}; calendars are {', '.join(sorted(known_calendars))}",
+                    )
+                )
+            for i, team in enumerate(agent.teams):
+                if team not in known_teams:
+                    out.append(
+                        (
+                            json_path(("agents", aid, "teams", i)),
+                            f"unknown team {team!r}; teams are {', '.join(sorted(known_teams))}",
+                        )
+                    )
+        return out
+
+
+def parse_routing(data: Any, source: str = "<routing>") -> Routing:
+    """Validate a routing document (already parsed JSON); errors as ``PolicyError`` (JSON path, reason)."""
+    from inquiry_desk.deadlines.policy import PolicyError, problems_of
+
+    try:
+        doc = RoutingDocument.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, problems_of(exc)) from None
     agents = {
         aid: Agent(
             agent_id=aid,
-            name=str(a.get("name", aid)),
-            teams=frozenset(a["teams"]),
-            skills=frozenset(a.get("skills", ())),
-            capacity=int(a["capacity"]),
-            shift=str(a["shift"]),
+            name=a.name,
+            teams=frozenset(a.teams),
+            skills=frozenset(a.skills),
+            capacity=a.capacity,
+            shift=a.shift,
         )
-        for aid, a in data["agents"].items()
+        for aid, a in doc.agents.items()
     }
-    return Routing(version=str(data.get("version", "")), agents=agents, tag_skills=dict(data.get("tag_skills", {})))
+    return Routing(version=doc.version, agents=agents, tag_skills=dict(doc.tag_skills))
+
+
+def load_routing(path: Path = ROUTING_FILE) -> Routing:
+    return parse_routing(json.loads(path.read_text(encoding="utf-8")), str(path))
 
 
 @dataclass(frozen=True)
