@@ -15,10 +15,18 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 _FILE = Path(__file__).resolve().parent.parent / "policies" / "templates.json"
-PLACEHOLDERS = frozenset({"company", "agent", "due", "next_open", "link", "ref", "text", "cause"})
+# The values a template may name; each comes from the code that composes it: replies and notices
+# (company, agent, due, next_open, link, ref, text, cause), the bot (order, status, payment, carrier,
+# tracking, latest), disputes (liability, reason, next_steps) and promise milestones (promised, todos).
+PLACEHOLDERS = frozenset(
+    {"company", "agent", "due", "next_open", "link", "ref", "text", "cause"}
+    | {"order", "status", "payment", "carrier", "tracking", "latest"}
+    | {"liability", "reason", "next_steps"}
+    | {"promised", "todos"}
+)
 _source: Callable[[], dict[str, Any]] | None = None
 
 
@@ -60,13 +68,39 @@ def _placeholders_known(text: str) -> str:
     return text
 
 
+class TemplateVariant(_Strict):
+    zh: str | None = Field(default=None, min_length=1, max_length=5_000)
+    en: str | None = Field(default=None, min_length=1, max_length=5_000)
+
+    _zh = field_validator("zh")(lambda v: v if v is None else _placeholders_known(v))
+    _en = field_validator("en")(lambda v: v if v is None else _placeholders_known(v))
+
+
 class Template(_Strict):
     version: int = Field(ge=1)
     zh: str = Field(min_length=1, max_length=5_000)
     en: str | None = Field(default=None, min_length=1, max_length=5_000)
 
+    categories: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, description="the triage categories it answers (suggestions rank by them, R7.2)"
+    )
+    variants: dict[Annotated[str, Field(pattern=r"^[a-z]$")], TemplateVariant] | None = Field(
+        default=None, description="A/B wording under test; 'a' is the template's own wording (R7.1)"
+    )
+    split: dict[Annotated[str, Field(pattern=r"^[a-z]$")], Annotated[int, Field(ge=0, le=100)]] | None = None
+
     _zh = field_validator("zh")(_placeholders_known)
     _en = field_validator("en")(lambda v: v if v is None else _placeholders_known(v))
+
+    @model_validator(mode="after")
+    def _split_names_variants(self) -> Template:
+        if self.split is not None:
+            unknown = sorted(set(self.split) - {"a"} - set(self.variants or {}))
+            if unknown:
+                raise ValueError(f"split names variant {unknown[0]!r}, which the template does not have")
+            if sum(self.split.values()) <= 0:
+                raise ValueError("a split needs a positive weight")
+        return self
 
 
 class AutoAnswers(_Strict):

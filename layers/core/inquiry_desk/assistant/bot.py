@@ -107,7 +107,7 @@ class Assistant:
             return self._verify(timeline, pending, last, language, found)
         if _bot_answers(timeline.events) >= self._policy.max_bot_answers:
             return self._hand_off(timeline, "not_helped", found, last)
-        if found.category not in self._policy.answer_categories:
+        if found.category not in self._policy.answer_categories and not self._follows_up(timeline, found):
             return self._hand_off(timeline, "not_an_order_question", found, last)
         number = self._order_number(timeline, last)
         if number is None:
@@ -142,6 +142,13 @@ class Assistant:
         return self._say(
             inquiry, last, language, [compose("bot.verify_failed", language)], "asked", "verification failed"
         )
+
+    def _follows_up(self, timeline: Timeline, found: Classification) -> bool:
+        """A short follow-up in a conversation the bot already answered about an order ("when will it
+        arrive?") stays on that order unless triage is confident it is about something else."""
+        if _bot_answers(timeline.events) == 0 or found.confidence >= self._policy.handoff_min_confidence:
+            return False
+        return any(e.data.get("order_number") for e in timeline.events)
 
     def _order_number(self, timeline: Timeline, last: Message) -> str | None:
         written = order_numbers_in(last.body or "", self._policy.order_number_pattern)
