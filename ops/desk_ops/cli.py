@@ -2,6 +2,7 @@
 
   desk serve                      start the local system (what `make run` runs)
   desk token [--user agent]       print an ID token for a demo user of the local system
+  desk secret SECTION KEY         print one value of the local system's secrets (to sign a demo webhook)
   desk inquiries list [--json]    recent inquiries
   desk inquiries show ID [--json] one inquiry with its timeline
   desk sla ...                    validate a policy, explain an inquiry's deadlines
@@ -167,6 +168,21 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secret(args: argparse.Namespace) -> int:
+    """One value of a local secret (chat secret, marketplace secret...): the local system only; on
+    AWS read it with `aws secretsmanager get-secret-value` under your own rights."""
+    info, client = _local("secretsmanager")
+    name = f"{info['outputs'][names.OUT_CHANNELS_SECRETS_PREFIX]}{args.section}"
+    try:
+        value = json.loads(client.get_secret_value(SecretId=name)["SecretString"] or "{}")
+    except client.exceptions.ResourceNotFoundException:
+        raise CliError(f"no secret {args.section}") from None
+    if args.key not in value:
+        raise CliError(f"the {args.section} secret has no {args.key} (it has: {', '.join(sorted(value)) or 'nothing'})")
+    print(value[args.key])
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from inquiry_desk.model import utc_now
 
@@ -246,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--user", default="agent")
     token.add_argument("--password", default=None)
     token.set_defaults(func=cmd_token)
+
+    secret = sub.add_parser("secret", help="print one value of a local secret (to sign a demo webhook)")
+    from inquiry_desk.channels.config import SECRET_SECTIONS
+
+    secret.add_argument("section", choices=SECRET_SECTIONS)
+    secret.add_argument("key", help="e.g. secret (chat, marketplace), app_secret (meta), auth_token (twilio)")
+    secret.set_defaults(func=cmd_secret)
 
     inquiries = sub.add_parser("inquiries", help="read inquiries")
     isub = inquiries.add_subparsers(dest="inquiries_command", required=True)
