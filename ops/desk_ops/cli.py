@@ -5,6 +5,7 @@
   desk secret SECTION KEY         print one value of the local system's secrets (to sign a demo webhook)
   desk inquiries list [--json]    recent inquiries
   desk inquiries show ID [--json] one inquiry with its timeline
+  desk inquiries restore ID       put an archived inquiry back into the table (README, Backups and restore)
   desk sla ...                    validate a policy, explain an inquiry's deadlines
   desk report daily --date D      a report in the terminal + an offline chart page (see report_cli)
 
@@ -214,6 +215,32 @@ def _archive(stack: str | None) -> Any:
     return S3Archive(client, bucket) if bucket else None
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    """An archived inquiry back into the table, whole (R8.1): `desk inquiries show` then reads it there."""
+    import boto3
+    from inquiry_desk.adapters.archive import InquiryInTable, S3Archive
+
+    if args.stack:
+        described = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        s3, db = boto3.client("s3"), boto3.client("dynamodb")
+    else:
+        info, s3 = _local("s3")
+        outputs, (_, db) = info["outputs"], _local("dynamodb")
+    archive = S3Archive(s3, outputs[names.OUT_ARCHIVE_BUCKET], db, outputs[names.OUT_TABLE])
+    try:
+        timeline = archive.restore(args.inquiry_id)
+    except InquiryInTable as err:
+        raise CliError(str(err)) from None
+    if timeline is None:
+        raise CliError(f"no archived inquiry {args.inquiry_id}")
+    print(
+        f"restored {args.inquiry_id}: {len(timeline.events)} events, {len(timeline.messages)} messages "
+        "(the archived copy stays)"
+    )
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     timeline = _repository(args.stack).timeline(args.inquiry_id)
     archived = False
@@ -280,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=cmd_list)
     show.add_argument("inquiry_id")
     show.set_defaults(func=cmd_show)
+    restore = isub.add_parser("restore", help="put an archived inquiry back into the table")
+    restore.add_argument("inquiry_id")
+    restore.add_argument("--stack", default=None, help="a deployed stack's name (default: the local system)")
+    restore.set_defaults(func=cmd_restore)
 
     try:
         from desk_ops import sla_cli

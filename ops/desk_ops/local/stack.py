@@ -129,6 +129,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     _mirror_state_machines(session)
     _create_subscriptions(session, template, stack_name)
+    _point_in_time_recovery(session, template, stack_name)
     functions = _functions(session, stack_name)
     return LocalStack(stack_name, outputs, functions, synthesized)
 
@@ -312,3 +313,20 @@ def channel_secret(session: Any, prefix: str, section: str) -> dict[str, Any]:
         session.client("secretsmanager").get_secret_value(SecretId=f"{prefix}{section}")["SecretString"] or "{}"
     )
     return value
+
+
+def _point_in_time_recovery(session: Any, template: dict[str, Any], stack_name: str) -> None:
+    """Tables the template gives point-in-time recovery get it (moto's CloudFormation leaves the
+    setting out), so `describe_continuous_backups` and a restore behave as on AWS."""
+    cfn, db = session.client("cloudformation"), session.client("dynamodb")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        if r.get("PhysicalResourceId")
+    }
+    for lid, table in _resources_of(template, "AWS::DynamoDB::Table"):
+        spec = table["Properties"].get("PointInTimeRecoverySpecification") or {}
+        if spec.get("PointInTimeRecoveryEnabled") and lid in physical:
+            db.update_continuous_backups(
+                TableName=physical[lid], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
