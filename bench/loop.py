@@ -31,7 +31,7 @@ def bench_closing_loop(surveys: int = 3, customers: int = 500) -> Metrics:
     from desk_ops.local.system import LocalOptions, LocalSystem
     from inquiry_desk.model import set_clock
 
-    from tests.conftest import signed_chat
+    from tests.conftest import CHANNELS_FILE, signed_chat
 
     counter = _RequestCounter()
     counter.install()
@@ -40,7 +40,7 @@ def bench_closing_loop(surveys: int = 3, customers: int = 500) -> Metrics:
         import shutil
 
         shutil.rmtree(data_dir)
-    options = LocalOptions.from_env({})
+    options = LocalOptions.from_env({"DESK_CHANNELS_FILE": str(CHANNELS_FILE)})  # the tests' fixed credentials
     options.http_port, options.smtp_port, options.data_dir = 0, 0, data_dir
     system = LocalSystem(options)
     system.start()

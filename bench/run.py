@@ -34,7 +34,7 @@ def _import_seconds(code: str) -> float:
         **os.environ,
         "TABLE_NAME": "t",
         "IDEMPOTENCY_TABLE_NAME": "i",
-        "CHANNELS_SECRET_NAME": "s",
+        "CHANNELS_SECRETS_PREFIX": "s/",
         "POWERTOOLS_SERVICE_NAME": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
@@ -181,7 +181,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
     from desk_ops.local.harness import drain_streams
     from desk_ops.local.system import LocalOptions, LocalSystem
 
-    from tests.conftest import chat_secret
+    from tests.conftest import CHANNELS_FILE, chat_secret
 
     counter = _RequestCounter()
     counter.install()
@@ -190,7 +190,7 @@ def bench_local_system(n_requests: int = 100) -> Metrics:
         import shutil
 
         shutil.rmtree(data_dir)
-    options = LocalOptions.from_env({})
+    options = LocalOptions.from_env({"DESK_CHANNELS_FILE": str(CHANNELS_FILE)})  # the tests' fixed credentials
     options.http_port, options.smtp_port, options.data_dir = 0, 0, data_dir
     system = LocalSystem(options)
     system.start()

@@ -166,9 +166,11 @@ def bench_at_size(stored: int = 10_000, clients: int = 4, per_client: int = 30) 
     from desk_ops.local.emulator_patches import drain_streams
     from desk_ops.local.system import LocalOptions, LocalSystem
 
+    from tests.conftest import CHANNELS_FILE
+
     data_dir = ROOT / ".build" / "bench-size"
     shutil.rmtree(data_dir, ignore_errors=True)
-    options = LocalOptions.from_env({})
+    options = LocalOptions.from_env({"DESK_CHANNELS_FILE": str(CHANNELS_FILE)})  # the tests' fixed credentials
     options.http_port, options.smtp_port, options.data_dir = 0, 0, data_dir
     system = LocalSystem(options)
     system.start()

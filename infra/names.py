@@ -24,7 +24,7 @@ OUT_API_URL = "ApiUrl"
 OUT_USER_POOL_ID = "UserPoolId"
 OUT_USER_POOL_CLIENT_ID = "UserPoolClientId"
 OUT_TOPIC = "NotificationsTopicArn"
-OUT_CHANNELS_SECRET = "ChannelsSecretName"
+OUT_CHANNELS_SECRETS_PREFIX = "ChannelsSecretsPrefix"
 OUT_SCHEDULE_GROUP = "ScheduleGroupName"
 OUT_MAIL_BUCKET = "MailBucketName"
 OUT_INBOUND_SMS_TOPIC = "InboundSmsTopicArn"
@@ -65,8 +65,13 @@ def console_csp(connect_src: str) -> str:
     )
 
 
-def channels_secret_name(stack_name: str) -> str:
-    return f"{SERVICE}/{stack_name}/channels"
+def channels_secrets_prefix(stack_name: str) -> str:
+    """Each channel's credentials (and the survey links' key) are a secret of their own under it."""
+    return f"{SERVICE}/{stack_name}/channels/"
+
+
+def channel_secret_name(stack_name: str, section: str) -> str:
+    return f"{channels_secrets_prefix(stack_name)}{section}"
 
 
 @dataclass(frozen=True)

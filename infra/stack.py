@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
+from inquiry_desk.channels.config import SURVEY_SECTIONS, WEBHOOK_SECTIONS
 from inquiry_desk.runtime.settings import Env
 
 from infra import names
@@ -29,6 +29,7 @@ from infra.constructs.operations import Operations
 from infra.constructs.outbox import Outbox
 from infra.constructs.reports import Reports
 from infra.constructs.retention import ARCHIVE_PREFIX, Retention
+from infra.constructs.secrets import ChannelSecrets
 
 # What every function that reads and writes inquiries may do on the table (no Scan, no DeleteItem).
 TABLE_ACTIONS = (
@@ -47,14 +48,7 @@ class InquiryDeskStack(Stack):
         super().__init__(scope, id, **kwargs)
         data = Data(self, "Data")
         layer = CoreLayer(self, "Core").layer
-        channels = sm.Secret(
-            self,
-            "ChannelsSecret",
-            secret_name=names.channels_secret_name(self.stack_name),
-            description="Channel credentials (JSON: chat, wechat, meta, twilio, marketplace); see README",
-            encryption_key=data.key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        channels = ChannelSecrets(self, "ChannelsSecrets", stack_name=self.stack_name, key=data.key)
         notifications = Notifications(self, "Notifications", data.key)
         auth = Auth(
             self,
@@ -68,13 +62,13 @@ class InquiryDeskStack(Stack):
         common: dict[str, str] = {
             Env.TABLE_NAME: data.table.table_name,
             Env.IDEMPOTENCY_TABLE_NAME: data.idempotency.table_name,
-            Env.CHANNELS_SECRET_NAME: names.channels_secret_name(self.stack_name),
+            Env.CHANNELS_SECRETS_PREFIX: names.channels_secrets_prefix(self.stack_name),
             Env.NOTIFICATIONS_TOPIC_ARN: notifications.topic.topic_arn,
         }
         intake = DeskFunction(self, names.INTAKE, layer, common)
         data.table.grant(intake.function, *TABLE_ACTIONS)
         data.idempotency.grant_read_write_data(intake.function)
-        channels.grant_read(intake.function)
+        channels.grant(intake.function, WEBHOOK_SECTIONS)
 
         mail = Mail(self, "Mail", recipients=self.node.try_get_context("desk:mailRecipients") or [])
         intake_email = DeskFunction(
@@ -163,7 +157,7 @@ class InquiryDeskStack(Stack):
 
         survey = DeskFunction(self, names.SURVEY, layer, common)
         data.table.grant(survey.function, *TABLE_ACTIONS)
-        channels.grant_read(survey.function)  # the survey links' signing key lives in the channels secret
+        channels.grant(survey.function, SURVEY_SECTIONS)  # the survey links' signing key
         survey.function.grant_invoke(deadlines.scheduler_role)  # the closing-loop timers invoke it
         sla_timer.function.add_environment(Env.SURVEY_FUNCTION_ARN.value, survey.function.function_arn)
 
@@ -182,7 +176,7 @@ class InquiryDeskStack(Stack):
             layer=layer,
             environment=common,
             table=data.table,
-            channels_secret=channels,
+            channels=channels,
             mail_from_identity_arn=self.node.try_get_context("desk:mailFromIdentityArn"),
         )
 
@@ -254,7 +248,7 @@ class InquiryDeskStack(Stack):
             names.OUT_USER_POOL_ID: auth.user_pool.user_pool_id,
             names.OUT_USER_POOL_CLIENT_ID: auth.client.user_pool_client_id,
             names.OUT_TOPIC: notifications.topic.topic_arn,
-            names.OUT_CHANNELS_SECRET: names.channels_secret_name(self.stack_name),
+            names.OUT_CHANNELS_SECRETS_PREFIX: names.channels_secrets_prefix(self.stack_name),
             names.OUT_SCHEDULE_GROUP: schedule_group.name or "",
             names.OUT_MAIL_BUCKET: mail.bucket.bucket_name,
             names.OUT_INBOUND_SMS_TOPIC: inbound_sms.topic_arn,
@@ -355,13 +349,14 @@ class InquiryDeskStack(Stack):
                 "kept under attachments/<mail id>/ of the customer's mails (admins only).",
             },
         )
-        _acknowledge(
-            self.node.find_child("ChannelsSecret"),
-            {
-                f"{ack}SMG4": "Channel credentials are issued by each provider (WeChat, Meta, Twilio); they "
-                "are rotated in the provider's console, not by a rotation Lambda.",
-            },
-        )
+        for secret in self.node.find_child("ChannelsSecrets").node.children:
+            _acknowledge(
+                secret,
+                {
+                    f"{ack}SMG4": "Channel credentials are issued by each provider (WeChat, Meta, Twilio) or "
+                    "shared with the shop's widget and connectors; they are rotated with them, not by a Lambda.",
+                },
+            )
         _acknowledge(
             api.rest_api,
             {

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHANNELS_FILE = ROOT / "config" / "channels.local.json"
+CHANNELS_FILE = ROOT / "tests" / "channels.test.json"  # fixed credentials: the tests sign with them
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inquiry_desk.access.rules import Need
+from inquiry_desk.access.rules import Need, TeamScope, check_team, supervises_all, visible_teams
 from inquiry_desk.errors import NotFound, PayloadError
 from inquiry_desk.inquiries.lifecycle import Action
 from inquiry_desk.intake.recorded import recorded_message
@@ -213,6 +213,22 @@ class UnlinkRequest(BaseModel):
     reason: str = Field(min_length=3, max_length=2_000)
 
 
+def _teams() -> frozenset[str] | None:
+    """The teams whose data the caller sees (None: every team, admins): reports, reviews, monitor."""
+    return visible_teams(current_principal(app))
+
+
+def _dimension(dimension: str) -> str:
+    """A drill-down's dimension: another team's is refused, not answered empty (R8.2)."""
+    kind, _, value = dimension.partition("#")
+    if kind == "team":
+        check_team(current_principal(app), value, "this dimension")
+    return dimension
+
+
+MONITOR_SCAN = 1000  # open inquiries read per team for the live picture of a non-admin (a page, not a target)
+
+
 def _actor() -> str:
     return current_principal(app).user
 
@@ -222,7 +238,7 @@ def _dump(obj: Any) -> Any:
 
 
 @app.get("/api/inquiries", tags=["inquiries"], summary="Recent inquiries, newest first")
-@requires(Need.SIGNED_IN)
+@requires(Need.SIGNED_IN, teams=TeamScope.FILTERED)
 def list_inquiries(
     days: Annotated[int, Query(ge=1, le=92)] = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> Any:
@@ -232,7 +248,7 @@ def list_inquiries(
 
 
 @app.get("/api/inquiries/<inquiry_id>", tags=["inquiries"], summary="An inquiry with its timeline")
-@requires(Need.INQUIRY)
+@requires(Need.INQUIRY, teams=TeamScope.PATH)
 def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
     timeline = composition.repository().timeline(inquiry_id)
     if timeline is None:
@@ -248,7 +264,7 @@ def get_inquiry(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 
 
 @app.post("/api/inquiries/<inquiry_id>/actions", tags=["inquiries"], summary="Act on an inquiry")
-@requires(Need.INQUIRY_ACTION)
+@requires(Need.INQUIRY_ACTION, teams=TeamScope.PATH)
 def act(inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[ActionRequest, Body()]) -> Any:
     if isinstance(request, AddEvidenceRequest | DecideLiabilityRequest | ReportDisputeResultRequest):
         return json_response(200, {"inquiry": _dump(_dispute_action(inquiry_id, request))})
@@ -286,8 +302,12 @@ def _dispute_action(
         200: {"description": "Already recorded (the same reference): nothing new"},
     },
 )
-@requires(Need.SIGNED_IN)
+@requires(Need.SIGNED_IN, teams=TeamScope.BODY)
 def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
+    if request.link_to:  # joining an inquiry: it must be one of the caller's teams' (R8.2)
+        linked = composition.repository().get(request.link_to)
+        if linked is not None:
+            check_team(current_principal(app), linked.team, "the inquiry to link to")
     message = recorded_message(request.model_dump(), _actor(), utc_now(), composition.default_country_code())
     result = composition.receive(message)
     return json_response(201 if result.created else 200, {"inquiry_id": result.inquiry_id})
@@ -298,14 +318,14 @@ def record_inquiry(request: Annotated[RecordedInquiry, Body()]) -> Any:
     tags=["customers"],
     summary="Undo an automatic link: the identity becomes a customer of its own again (supervisors)",
 )
-@requires(Need.SUPERVISE_CUSTOMER)
+@requires(Need.SUPERVISE_CUSTOMER, teams=TeamScope.PATH)
 def unlink_identity(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[UnlinkRequest, Body()]) -> Any:
     done = composition.customer_service().unlink(customer_id, request.identity, _actor(), utc_now(), request.reason)
     return json_response(200, done.__dict__)
 
 
 @app.get("/api/queues/<team>", tags=["queues"], summary="A team's open inquiries, next deadline first")
-@requires(Need.TEAM)
+@requires(Need.TEAM, teams=TeamScope.PATH)
 def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
     queues = composition.policy().queues
     waiting = composition.repository().team_queue(team, limit)
@@ -318,7 +338,7 @@ def team_queue(team: Annotated[str, Path(max_length=64)], limit: Annotated[int, 
 
 
 @app.get("/api/customers/<customer_id>/inquiries", tags=["customers"], summary="A customer's history")
-@requires(Need.CUSTOMER)
+@requires(Need.CUSTOMER, teams=TeamScope.PATH)
 def customer_history(customer_id: Annotated[str, Path(max_length=64)]) -> Any:
     repo, principal = composition.repository(), current_principal(app)
     customer = repo.get_customer(customer_id)
@@ -342,7 +362,7 @@ class EraseRequest(BaseModel):
     tags=["customers"],
     summary="Erase a customer's personal data on request (admins); timelines keep a tombstone",
 )
-@requires(Need.ADMIN)
+@requires(Need.ADMIN, teams=TeamScope.EVERY_TEAM)
 def erase_customer(customer_id: Annotated[str, Path(max_length=64)], request: Annotated[EraseRequest, Body()]) -> Any:
     done = composition.eraser().erase(customer_id, _actor(), utc_now(), request.reason)
     logger.info("customer erased", extra={"customer_id": customer_id, "inquiries": len(done.inquiries)})
@@ -375,11 +395,15 @@ class ReviewOutcome(BaseModel):
 
 
 @app.post("/api/corrections", tags=["corrections"], summary="Mark content wrong: correct every customer who got it")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.BODY)
 def mark_wrong(request: Annotated[CorrectionRequest, Body()]) -> Any:
     from inquiry_desk.corrections.model import Cause
 
-    correction = composition.correction_service().mark_wrong(
+    service = composition.correction_service()
+    # a correction reaches every customer who got the content: rights on every team it reached (R8.2)
+    reached = service.teams_reached(request.content_ref, request.inquiry_id)
+    supervises_all(current_principal(app), reached, "this content")
+    correction = service.mark_wrong(
         _actor(),
         request.corrected_text,
         Cause(request.cause),
@@ -388,18 +412,19 @@ def mark_wrong(request: Annotated[CorrectionRequest, Body()]) -> Any:
         message_id=request.message_id,
         public=request.public,
         source_inquiry_id=request.source_inquiry_id,
+        teams=reached,
     )
     return json_response(202, {"correction": _dump(correction)})
 
 
 @app.get("/api/corrections", tags=["corrections"], summary="Who was corrected and when; causes over time")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def corrections_report() -> Any:
-    return json_response(200, composition.correction_service().report())
+    return json_response(200, composition.correction_service().report(visible_teams(current_principal(app))))
 
 
 @app.post("/api/corrections/<correction_id>/fixed", tags=["corrections"], summary="The public content is fixed")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE_CORRECTION, teams=TeamScope.PATH)
 def content_fixed(correction_id: Annotated[str, Path(max_length=64)]) -> Any:
     return json_response(
         200, {"correction": _dump(composition.correction_service().content_fixed(correction_id, _actor()))}
@@ -407,13 +432,13 @@ def content_fixed(correction_id: Annotated[str, Path(max_length=64)]) -> Any:
 
 
 @app.get("/api/reviews/<day>", tags=["quality"], summary="The review queue of one day's sample (R6.1)")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def review_queue(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
-    return json_response(200, {"reviews": [_dump(r) for r in composition.quality_service().queue(day)]})
+    return json_response(200, {"reviews": [_dump(r) for r in composition.quality_service().queue(day, _teams())]})
 
 
 @app.post("/api/reviews/<day>/<agent>/<inquiry_id>", tags=["quality"], summary="Record a review's outcome")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE_INQUIRY, teams=TeamScope.PATH)
 def review_outcome(
     day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")],
     agent: Annotated[str, Path(max_length=128)],
@@ -452,7 +477,7 @@ ReportPeriod = Literal["daily", "weekly", "monthly", "quarterly"]
 
 
 @app.get("/api/reports/<period>", tags=["reports"], summary="A report (JSON, or CSV with format=csv)")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def get_report(
     period: Annotated[ReportPeriod, Path()],
     date: Annotated[str | None, Query(max_length=10, description="a day of the period, YYYY-MM-DD")] = None,
@@ -463,17 +488,24 @@ def get_report(
     from inquiry_desk.reports.stored import report_document, report_of
 
     policy = composition.report_policy()
-    today = utc_now().astimezone(policy.zone).date()
-    body, source = report_document(
-        composition.counter_store(), composition.stored_reports(), policy, period, _day(date), today
-    )
+    teams = _teams()
+    if teams is None:  # the whole desk: a finished period's stored report
+        today = utc_now().astimezone(policy.zone).date()
+        body, source = report_document(
+            composition.counter_store(), composition.stored_reports(), policy, period, _day(date), today
+        )
+    else:  # a supervisor's teams (R8.2): built from their teams' rows; stored reports are the whole desk's
+        from inquiry_desk.reports.building import build_report
+
+        body = build_report(composition.counter_store(), policy, period, _day(date), teams).to_json(policy)
+        source = "built"
     if format == "csv":
         return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text(report_of(body), policy))
     return json_response(200, {**body, "source": source})
 
 
 @app.get("/api/reports/<period>/inquiries", tags=["reports"], summary="The inquiries behind one figure")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def report_drill_down(
     period: Annotated[ReportPeriod, Path()],
     metric: Annotated[str, Query(max_length=64, description="a metric id of the catalogue")],
@@ -484,7 +516,13 @@ def report_drill_down(
 
     try:
         ids = drill_down(
-            composition.counter_store(), composition.report_policy(), period, _day(date), metric, dimension
+            composition.counter_store(),
+            composition.report_policy(),
+            period,
+            _day(date),
+            metric,
+            _dimension(dimension),
+            _teams(),
         )
     except KeyError as err:
         raise NotFound(str(err.args[0])) from None
@@ -492,7 +530,7 @@ def report_drill_down(
 
 
 @app.get("/api/reports/<period>/unresolved", tags=["reports"], summary="Unresolved inquiries and why (R9.1)")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def report_unresolved(
     period: Annotated[ReportPeriod, Path()],
     date: Annotated[str | None, Query(max_length=10)] = None,
@@ -500,18 +538,25 @@ def report_unresolved(
 ) -> Any:
     from inquiry_desk.reports.building import unresolved, unresolved_reasons
 
-    ids = unresolved(composition.counter_store(), composition.report_policy(), period, _day(date), dimension)
+    ids = unresolved(
+        composition.counter_store(), composition.report_policy(), period, _day(date), _dimension(dimension), _teams()
+    )
     return json_response(200, {"unresolved": unresolved_reasons(ids, composition.unresolved_status)})
 
 
 @app.get("/api/monitor", tags=["reports"], summary="Live: per channel waiting, oldest wait, average response")
-@requires(Need.SIGNED_IN)
+@requires(Need.SIGNED_IN, teams=TeamScope.FILTERED)
 def live_monitor() -> Any:
     from dataclasses import asdict
 
-    from inquiry_desk.reports.monitor import live
+    from inquiry_desk.reports.monitor import live, live_for_teams
 
-    picture = live(composition.counter_store(), composition.report_policy(), utc_now())
+    teams = _teams()
+    if teams is None:
+        picture = live(composition.counter_store(), composition.report_policy(), utc_now())
+    else:  # the caller's teams' open inquiries (R8.2)
+        repo = composition.repository()
+        picture = live_for_teams((i for t in sorted(teams) for i in repo.team_queue(t, MONITOR_SCAN)), utc_now())
     return json_response(200, {"channels": [asdict(c) for c in picture]})
 
 

@@ -81,7 +81,7 @@ def _record(messages: list[InboundMessage]) -> list[str]:
 
 
 def _config(name: str) -> Any:
-    config = getattr(composition.channels(), name)
+    config = getattr(composition.channels(name), name)  # that channel's secret only
     if config is None:
         raise ChannelNotConfigured(f"the {name} channel has no credentials configured")
     return config

@@ -17,13 +17,14 @@ from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from inquiry_desk.channels.config import SENDING_SECTIONS
 from inquiry_desk.runtime.settings import Env
 
 from infra import names
 from infra.constructs.functions import DeskFunction
+from infra.constructs.secrets import ChannelSecrets
 
 ACK = "AwsSolutions::AwsSolutions-"
 STREAM_RETRIES = 5  # above the dispatcher's own DESK_OUTBOX_MAX_ATTEMPTS (3): it records the failure first
@@ -38,7 +39,7 @@ class Outbox(Construct):
         layer: lambda_.ILayerVersion,
         environment: dict[str, str],
         table: ddb.Table,
-        channels_secret: sm.ISecret,
+        channels: ChannelSecrets,
         mail_from_identity_arn: str | None,
     ) -> None:
         super().__init__(scope, id)
@@ -62,7 +63,7 @@ class Outbox(Construct):
         table.grant(fn, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems")
         table.grant(fn, "dynamodb:PutItem")
         table.grant_stream_read(fn)
-        channels_secret.grant_read(fn)
+        channels.grant(fn, SENDING_SECTIONS)
         identities = (
             [mail_from_identity_arn]
             if mail_from_identity_arn

@@ -2,8 +2,10 @@
 
   desk serve                      start the local system (what `make run` runs)
   desk token [--user agent]       print an ID token for a demo user of the local system
+  desk secret SECTION KEY         print one value of the local system's secrets (to sign a demo webhook)
   desk inquiries list [--json]    recent inquiries
   desk inquiries show ID [--json] one inquiry with its timeline
+  desk inquiries restore ID       put an archived inquiry back into the table (README, Backups and restore)
   desk sla ...                    validate a policy, explain an inquiry's deadlines
   desk report daily --date D      a report in the terminal + an offline chart page (see report_cli)
   desk orders import FILE.csv     feed the shop's orders (see orders_cli)
@@ -168,6 +170,21 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secret(args: argparse.Namespace) -> int:
+    """One value of a local secret (chat secret, marketplace secret...): the local system only; on
+    AWS read it with `aws secretsmanager get-secret-value` under your own rights."""
+    info, client = _local("secretsmanager")
+    name = f"{info['outputs'][names.OUT_CHANNELS_SECRETS_PREFIX]}{args.section}"
+    try:
+        value = json.loads(client.get_secret_value(SecretId=name)["SecretString"] or "{}")
+    except client.exceptions.ResourceNotFoundException:
+        raise CliError(f"no secret {args.section}") from None
+    if args.key not in value:
+        raise CliError(f"the {args.section} secret has no {args.key} (it has: {', '.join(sorted(value)) or 'nothing'})")
+    print(value[args.key])
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from inquiry_desk.model import utc_now
 
@@ -197,6 +214,32 @@ def _archive(stack: str | None) -> Any:
         outputs = info["outputs"]
     bucket = outputs.get(names.OUT_ARCHIVE_BUCKET)
     return S3Archive(client, bucket) if bucket else None
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """An archived inquiry back into the table, whole (R8.1): `desk inquiries show` then reads it there."""
+    import boto3
+    from inquiry_desk.adapters.archive import InquiryInTable, S3Archive
+
+    if args.stack:
+        described = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        s3, db = boto3.client("s3"), boto3.client("dynamodb")
+    else:
+        info, s3 = _local("s3")
+        outputs, (_, db) = info["outputs"], _local("dynamodb")
+    archive = S3Archive(s3, outputs[names.OUT_ARCHIVE_BUCKET], db, outputs[names.OUT_TABLE])
+    try:
+        timeline = archive.restore(args.inquiry_id)
+    except InquiryInTable as err:
+        raise CliError(str(err)) from None
+    if timeline is None:
+        raise CliError(f"no archived inquiry {args.inquiry_id}")
+    print(
+        f"restored {args.inquiry_id}: {len(timeline.events)} events, {len(timeline.messages)} messages "
+        "(the archived copy stays)"
+    )
+    return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -248,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--password", default=None)
     token.set_defaults(func=cmd_token)
 
+    secret = sub.add_parser("secret", help="print one value of a local secret (to sign a demo webhook)")
+    from inquiry_desk.channels.config import SECRET_SECTIONS
+
+    secret.add_argument("section", choices=SECRET_SECTIONS)
+    secret.add_argument("key", help="e.g. secret (chat, marketplace), app_secret (meta), auth_token (twilio)")
+    secret.set_defaults(func=cmd_secret)
+
     inquiries = sub.add_parser("inquiries", help="read inquiries")
     isub = inquiries.add_subparsers(dest="inquiries_command", required=True)
     for p in (lst := isub.add_parser("list", help="recent inquiries")), (show := isub.add_parser("show")):
@@ -258,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=cmd_list)
     show.add_argument("inquiry_id")
     show.set_defaults(func=cmd_show)
+    restore = isub.add_parser("restore", help="put an archived inquiry back into the table")
+    restore.add_argument("inquiry_id")
+    restore.add_argument("--stack", default=None, help="a deployed stack's name (default: the local system)")
+    restore.set_defaults(func=cmd_restore)
 
     try:
         from desk_ops import sla_cli

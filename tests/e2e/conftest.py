@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import CHANNELS_FILE
+
 ROOT = Path(__file__).resolve().parents[2]
 DESK = [sys.executable, "-m", "desk_ops.cli"]
 
@@ -54,6 +56,7 @@ def start_desk(data_dir: Path, extra_env: dict[str, str] | None = None) -> Runni
         DESK_HTTP_PORT=str(port),
         DESK_SMTP_PORT=str(free_port()),
         DESK_DATA_DIR=str(data_dir),
+        DESK_CHANNELS_FILE=str(CHANNELS_FILE),  # the fixed credentials the tests sign with
         PYTHONUNBUFFERED="1",
         **(extra_env or {}),
     )

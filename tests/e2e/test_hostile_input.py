@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from infra.names import ROOT
-from tests.conftest import chat_secret
+from tests.conftest import CHANNELS_FILE, chat_secret
 from tests.e2e.conftest import RunningDesk
 
 DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
@@ -83,7 +83,7 @@ def _signed(body: bytes, header: str = "X-Desk-Signature") -> dict[str, str]:
 
 
 def _marketplace(desk: RunningDesk, body: bytes) -> requests.Response:
-    secret = json.loads((ROOT / "config" / "channels.local.json").read_text())["marketplace"]["secret"]
+    secret = json.loads(CHANNELS_FILE.read_text())["marketplace"]["secret"]
     ts = str(int(time.time()))
     digest = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     headers = {"X-Desk-Timestamp": ts, "X-Desk-Signature": f"sha256={digest}", "Content-Type": "application/json"}
@@ -91,7 +91,7 @@ def _marketplace(desk: RunningDesk, body: bytes) -> requests.Response:
 
 
 def _meta(desk: RunningDesk, body: bytes) -> requests.Response:
-    secret = json.loads((ROOT / "config" / "channels.local.json").read_text())["meta"]["app_secret"]
+    secret = json.loads(CHANNELS_FILE.read_text())["meta"]["app_secret"]
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-Hub-Signature-256": f"sha256={digest}", "Content-Type": "application/json"}
     return requests.post(f"{desk.url}/webhooks/meta", data=body, headers=headers, timeout=60)

@@ -323,3 +323,62 @@ def _logical_id(template: dict[str, Any], prefix: str) -> str:
         for k in template["Resources"]
         if k.startswith(prefix) and template["Resources"][k]["Type"] == "AWS::CloudFront::Distribution"
     )
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [str(value)]
+
+
+def test_R8_2_every_secret_is_in_secrets_manager_and_each_function_reads_only_its_own(template: dict[str, Any]) -> None:
+    from inquiry_desk.channels.config import SECRET_SECTIONS, SENDING_SECTIONS, SURVEY_SECTIONS, WEBHOOK_SECTIONS
+
+    from infra.constructs.secrets import GENERATED
+
+    secrets = _of(template, "AWS::SecretsManager::Secret")
+    section_of = {lid: s["Properties"]["Name"].rsplit("/", 1)[1] for lid, s in secrets.items()}
+    assert sorted(section_of.values()) == sorted(SECRET_SECTIONS)
+    for lid, secret in secrets.items():  # generated where we choose the value; else empty until set
+        props = secret["Properties"]
+        if section_of[lid] in GENERATED:
+            assert props["GenerateSecretString"]["GenerateStringKey"] == GENERATED[section_of[lid]]
+            assert "SecretString" not in props
+        else:
+            assert props["SecretString"] == "{}"
+
+    # no value of a secret anywhere in the template: the demo credentials, or any env var named like one
+    demo = {
+        leaf
+        for k, v in json.loads((ROOT / "config" / "channels.local.json").read_text()).items()
+        if not k.startswith("$")
+        for leaf in _leaves(v)
+        if len(leaf) >= 12
+    }
+    text = json.dumps(template)
+    assert not [d for d in demo if d in text and not d.startswith("http")]
+    assert all("NoEcho" not in p for p in template.get("Parameters", {}).values())
+    functions = {k: f for k, f in _of(template, "AWS::Lambda::Function").items() if not k.startswith(CDK_HANDLER)}
+    secretish = re.compile(r"(?i)(secret|token|password|passwd|aes|signing|api_?key|auth)")
+    for fn in functions.values():
+        for key in fn["Properties"].get("Environment", {}).get("Variables", {}):
+            assert not secretish.search(key) or key == "CHANNELS_SECRETS_PREFIX", key
+
+    # each function's role may read exactly the secrets its code reads
+    role_of = {lid: f["Properties"]["Role"]["Fn::GetAtt"][0] for lid, f in functions.items()}
+    name_of = {lid: f["Properties"]["Environment"]["Variables"].get("DESK_FUNCTION") for lid, f in functions.items()}
+    reads: dict[str, set[str]] = {}
+    for policy in _of(template, "AWS::IAM::Policy").values():
+        roles = {r["Ref"] for r in policy["Properties"].get("Roles", []) if isinstance(r, dict)}
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+            if not any(str(a).startswith("secretsmanager:") for a in actions):
+                continue
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for role in roles:
+                reads.setdefault(role, set()).update(section_of[r["Ref"]] for r in resources)
+    got = {name_of[lid]: reads.get(role, set()) for lid, role in role_of.items()}
+    expected = {"intake": set(WEBHOOK_SECTIONS), "dispatcher": set(SENDING_SECTIONS), "survey": set(SURVEY_SECTIONS)}
+    assert {n: s for n, s in got.items() if s} == expected

@@ -18,7 +18,7 @@ from desk_ops.local.harness import (
     serialise_moto_transactions,
 )
 from desk_ops.local.lambdas import LambdaRunner
-from desk_ops.local.stack import LocalStack, deploy
+from desk_ops.local.stack import LocalStack, deploy, put_channel_secrets
 from moto import mock_aws
 
 from infra import names
@@ -37,9 +37,7 @@ def stack(aws_env: None) -> Iterator[LocalStack]:
         session = boto3.session.Session(region_name="us-east-1")
         deployed = deploy(session)
         channels = {k: v for k, v in json.loads(CHANNELS_FILE.read_text()).items() if not k.startswith("$")}
-        session.client("secretsmanager").put_secret_value(
-            SecretId=deployed.outputs[names.OUT_CHANNELS_SECRET], SecretString=json.dumps(channels)
-        )
+        put_channel_secrets(session, deployed.outputs[names.OUT_CHANNELS_SECRETS_PREFIX], channels)
         for config in deployed.functions.values():
             for key, value in config["Environment"]["Variables"].items():
                 if key != "DESK_FUNCTION":

@@ -62,7 +62,7 @@ def _act(runner: Any, inquiry_id: str, body: dict[str, Any], agent: str) -> None
     assert result["statusCode"] == 200, result["body"]
 
 
-def _report(runner: Any, query: str, groups: str = "supervisors") -> dict[str, Any]:
+def _report(runner: Any, query: str, groups: str = "admins") -> dict[str, Any]:
     path, _, qs = query.partition("?")
     event = api_gateway_event("GET", path, {}, b"", agent_claims(f"rep-{groups}", groups), "v1")
     event["queryStringParameters"] = dict(p.split("=", 1) for p in qs.split("&")) if qs else None
@@ -150,7 +150,7 @@ def test_counters_from_the_stream_equal_recomputed_timelines_and_the_monitor_ale
     assert runner.invoke("metrics", {"Records": [record]}) == {"batchItemFailures": []}
     assert store.day(day.isoformat()) == expected
 
-    # the API serves the same report as JSON and CSV, to supervisors only
+    # the API serves the same report as JSON and CSV (rows per channel: admins, R8.2), not to agents
     got = _report(runner, "/api/reports/daily?date=2031-05-06")
     assert got["statusCode"] == 200
     assert json.loads(got["body"])["counters"]["channel#instagram"][m.RECEIVED] == N

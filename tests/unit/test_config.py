@@ -15,7 +15,7 @@ from inquiry_desk.runtime.settings import (
     required_variables,
 )
 
-GOOD = {"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "CHANNELS_SECRET_NAME": "s"}
+GOOD = {"TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "CHANNELS_SECRETS_PREFIX": "s/"}
 
 
 def test_good_environment_parses_with_defaults() -> None:

@@ -3,7 +3,8 @@
 Steps: synthesize (cached on the hash of infra/, functions/ and the core package), upload the
 file assets where the CDK bootstrap bucket would hold them, create the stack in moto's
 CloudFormation, then create directly what moto's CloudFormation skips (Cognito user pool and
-client, the channels secret, the Scheduler group), with the properties the template gives them.
+client, the channel secrets (their generated values made here), the Scheduler group), with the
+properties the template gives them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import string
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
@@ -128,6 +130,7 @@ def deploy(session: boto3.session.Session, stack_name: str = "InquiryDesk") -> L
     _mirror_state_machines(session)
     _create_subscriptions(session, template, stack_name)
     _create_schedules(session, template, stack_name)
+    _point_in_time_recovery(session, template, stack_name)
     functions = _functions(session, stack_name)
     return LocalStack(stack_name, outputs, functions, synthesized)
 
@@ -185,8 +188,8 @@ def _preprovision(
     secrets = session.client("secretsmanager")
     for lid, secret_res in _resources_of(template, "AWS::SecretsManager::Secret"):
         name = secret_res["Properties"]["Name"]
-        try:
-            arn = secrets.create_secret(Name=name, SecretString="{}")["ARN"]
+        try:  # made once (the emulator's state is kept): a generated value stays what it was
+            arn = secrets.create_secret(Name=name, SecretString=_initial_secret(secret_res["Properties"]))["ARN"]
         except secrets.exceptions.ResourceExistsException:
             arn = secrets.describe_secret(SecretId=name)["ARN"]
         made[lid] = {"Ref": arn, "Arn": arn}
@@ -308,3 +311,61 @@ def _functions(session: boto3.session.Session, stack_name: str) -> dict[str, dic
             if "DESK_FUNCTION" in env:
                 found[env["DESK_FUNCTION"]] = fn
     return found
+
+
+def _initial_secret(props: dict[str, Any]) -> str:
+    """The secret's first value as CloudFormation makes it: generated (GenerateSecretString: the
+    template with one generated key; letters and digits) or the template's own value."""
+    generate = props.get("GenerateSecretString")
+    if not generate:
+        return str(props.get("SecretString") or "{}")
+    import secrets as random
+
+    alphabet = string.ascii_letters + string.digits
+    value = "".join(random.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32))))
+    template = json.loads(generate.get("SecretStringTemplate") or "{}")
+    key = generate.get("GenerateStringKey")
+    return json.dumps({**template, key: value}) if key else value
+
+
+def put_channel_secrets(session: Any, prefix: str, channels: dict[str, Any]) -> None:
+    """Put each section of a channels file (chat, wechat, ...) over its own secret under `prefix`:
+    the keys it names replace the secret's (a generated one it leaves out stays). The result is
+    validated before anything is written: a malformed file fails at start, not per request."""
+    from inquiry_desk.channels.config import ChannelsConfig
+
+    client = session.client("secretsmanager")
+    merged: dict[str, Any] = {}
+    for section, value in channels.items():
+        if section.startswith("$"):  # "$comment" keys
+            continue
+        current = json.loads(client.get_secret_value(SecretId=f"{prefix}{section}")["SecretString"] or "{}")
+        merged[section] = {**current, **value}
+    ChannelsConfig.model_validate(merged)
+    for section, value in merged.items():
+        client.put_secret_value(SecretId=f"{prefix}{section}", SecretString=json.dumps(value))
+
+
+def channel_secret(session: Any, prefix: str, section: str) -> dict[str, Any]:
+    """One section's secret as the functions read it (the local system's, for `desk secret`)."""
+    value: dict[str, Any] = json.loads(
+        session.client("secretsmanager").get_secret_value(SecretId=f"{prefix}{section}")["SecretString"] or "{}"
+    )
+    return value
+
+
+def _point_in_time_recovery(session: Any, template: dict[str, Any], stack_name: str) -> None:
+    """Tables the template gives point-in-time recovery get it (moto's CloudFormation leaves the
+    setting out), so `describe_continuous_backups` and a restore behave as on AWS."""
+    cfn, db = session.client("cloudformation"), session.client("dynamodb")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        if r.get("PhysicalResourceId")
+    }
+    for lid, table in _resources_of(template, "AWS::DynamoDB::Table"):
+        spec = table["Properties"].get("PointInTimeRecoverySpecification") or {}
+        if spec.get("PointInTimeRecoveryEnabled") and lid in physical:
+            db.update_continuous_backups(
+                TableName=physical[lid], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )

@@ -19,12 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from infra import names
 
 from .clock import FastClock
 from .front import StaticAnswer
 from .lambdas import LambdaRunner
-from .stack import ACCOUNT, REGION, LocalStack, deploy
+from .stack import ACCOUNT, REGION, LocalStack, deploy, put_channel_secrets
 
 DEMO_PASSWORD = "Desk-demo-2026!"
 ALL_TEAMS = "*"  # demo users in every team of the policy
@@ -147,6 +149,7 @@ class LocalSystem:
         self._function_environment()
         self.runner.warm_up()  # the first inquiry's deadlines must not wait on imports (seconds)
         self.runner.install_moto_hook()
+        self._keep_secrets()
         self._load_channels()
         self._demo_users()
         self._restore()
@@ -217,8 +220,32 @@ class LocalSystem:
         os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InquiryDesk")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
+    def _keep_secrets(self) -> None:
+        """The secrets' values generated at the first start stay: kept in the data directory (owner
+        read only; the emulator's Secrets Manager is made anew at each start) and put back."""
+        from inquiry_desk.channels.config import SECRET_SECTIONS
+
+        assert self.stack is not None
+        prefix = self.stack.outputs[names.OUT_CHANNELS_SECRETS_PREFIX]
+        kept = self.options.data_dir / "state" / "secrets.json"
+        client = self.session.client("secretsmanager")
+        if kept.exists():
+            for section, value in json.loads(kept.read_text()).items():
+                client.put_secret_value(SecretId=f"{prefix}{section}", SecretString=value)
+            return
+        values = {s: client.get_secret_value(SecretId=f"{prefix}{s}")["SecretString"] for s in SECRET_SECTIONS}
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        fresh = kept.with_suffix(".tmp")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(values, out)
+            out.flush()
+            os.fsync(out.fileno())
+        fresh.replace(kept)
+
     def _load_channels(self) -> None:
-        """Channel credentials go where the handlers read them on AWS: the channels secret."""
+        """Channel credentials go where the handlers read them on AWS: a secret per channel. Ours
+        (chat, marketplace, survey key) were generated at the first start; the file's keys go over."""
         assert self.stack is not None
         path = self.options.channels_file
         if not path.exists():
@@ -227,13 +254,11 @@ class LocalSystem:
             content = json.loads(path.read_text())
         except json.JSONDecodeError as err:
             raise SystemExit(f"channels file {path} is not JSON: {err}") from None
-        from inquiry_desk.channels.config import ChannelsConfig
-
-        content = {k: v for k, v in content.items() if not k.startswith("$")}  # "$comment" keys
-        ChannelsConfig.model_validate(content)  # refuse a malformed file at start, not per request
-        self.session.client("secretsmanager").put_secret_value(
-            SecretId=self.stack.outputs[names.OUT_CHANNELS_SECRET], SecretString=json.dumps(content)
-        )
+        try:
+            put_channel_secrets(self.session, self.stack.outputs[names.OUT_CHANNELS_SECRETS_PREFIX], content)
+        except ValidationError as err:  # the values themselves stay out of the message
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+            raise SystemExit(f"channels file {path}: {problems}") from None
 
     def _own_signing_key(self) -> None:
         """Tokens are signed with a key made here, at each start, never moto's published one: a

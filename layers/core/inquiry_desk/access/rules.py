@@ -5,6 +5,10 @@ A principal is the signed-in agent: its roles are the Cognito groups `agents`, `
 groups named `team:<team id>` (e.g. `team:complaints`). Agents act on their teams' inquiries;
 supervisors on their teams' inquiries with supervision rights (assign to another agent, reopen,
 undo a customer link); admins on everything, and only they erase.
+
+Every route also names its team scope (TeamScope): how it keeps to the caller's teams. Data that
+spans teams (the report's rows per channel, category or agent; content several teams sent) is
+either cut to the caller's teams or needs rights on every team it touches; see `supervises_all`.
 """
 
 from __future__ import annotations
@@ -45,9 +49,20 @@ class Need(StrEnum):
     TEAM = "team"  # the path's team is one of the principal's teams
     CUSTOMER = "customer"  # the customer has an inquiry in one of the principal's teams
     SUPERVISE_CUSTOMER = "supervise_customer"  # as CUSTOMER, with supervision rights
-    SUPERVISE = "supervise"  # supervisors (of any team) and admins: corrections, quality reviews
+    SUPERVISE = "supervise"  # supervisors (of any team) and admins; the data is cut to their teams
+    SUPERVISE_INQUIRY = "supervise_inquiry"  # the path's inquiry is in a team the principal supervises
+    SUPERVISE_CORRECTION = "supervise_correction"  # the path's correction: supervision of every team it reached
     ADMIN = "admin"  # admins only
     KNOWLEDGE = "knowledge"  # any role, product staff too: read and edit the knowledge base (R7.2)
+
+
+class TeamScope(StrEnum):
+    """How a route keeps to the caller's teams; every route of the agents' API names one (R8.2)."""
+
+    PATH = "path"  # the guard checks the team(s) of the path's resource: 403 for another team's
+    FILTERED = "filtered"  # answers with the caller's teams' data only (lists, reports, monitor, reviews)
+    BODY = "body"  # the body names the resource (a message, content sent); its teams are checked
+    EVERY_TEAM = "every_team"  # admins only: spans every team by design (erasure)
 
 
 # Actions only supervisors (of the inquiry's team) and admins may take.
@@ -156,3 +171,25 @@ def check_action(
             team = target_team or inquiry_team
             if team not in owner_teams:
                 raise PayloadError(f"agent {owner!r} is not in team {team}")
+
+
+def supervises_all(principal: Principal, teams: Iterable[str | None], what: str) -> None:
+    """Rights on every team `teams` names (content that reached several teams: a correction).
+
+    A correction speaks to every customer who got the wrong content (a wrong answer is wrong for
+    all of them), so marking it, or saying it is fixed, needs supervision of every team it reached;
+    content that reached no one yet concerns no team: any supervisor. Raise Forbidden naming the
+    teams that are not the principal's.
+    """
+    if principal.is_admin:
+        return
+    if Role.SUPERVISOR not in principal.roles:
+        raise Forbidden("only supervisors and admins may do this")
+    foreign = sorted({t or "(none)" for t in teams if not principal.supervises(t)})
+    if foreign:
+        raise Forbidden(f"{what} reached teams {', '.join(foreign)} too: it needs their supervisors or an admin")
+
+
+def visible_teams(principal: Principal) -> frozenset[str] | None:
+    """The teams whose data the principal sees; None: every team (admins)."""
+    return None if principal.is_admin else principal.teams

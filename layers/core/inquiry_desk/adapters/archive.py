@@ -111,3 +111,39 @@ class S3Archive:
             pending: dict[str, Any] = {str(self._table): batch}
             while pending:
                 pending = self._db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def restore(self, inquiry_id: str) -> Timeline | None:
+        """Put an archived inquiry back into the table, whole: its events and messages, then the
+        inquiry record (last, on condition it is not there: an inquiry in the table is refused),
+        then the customer's pointer to the archive goes. The archived copy stays (the bucket's
+        lifecycle keeps it); a later sweep archives the inquiry again once it is due. None: not
+        archived. The stream sees the items again: the counters count each event once (their
+        own dedupe), and nothing of a closed inquiry is pending to be sent.
+        """
+        from inquiry_desk.adapters.dynamo import _event_attrs, _inquiry_attrs, _item, _message_attrs, inquiry_key
+
+        assert self._db is not None
+        timeline = self.get(inquiry_id)
+        if timeline is None:
+            return None
+        if "Item" in self._db.get_item(TableName=self._table, Key=inquiry_key(inquiry_id), ConsistentRead=True):
+            raise InquiryInTable(f"inquiry {inquiry_id} is in the table already: nothing to restore")
+        for attrs in [*(_event_attrs(e) for e in timeline.events), *(_message_attrs(m) for m in timeline.messages)]:
+            self._db.put_item(TableName=self._table, Item=_item(attrs))
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=_item(_inquiry_attrs(timeline.inquiry)),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise InquiryInTable(f"inquiry {inquiry_id} is in the table already: nothing to restore") from None
+        self._db.delete_item(
+            TableName=self._table,
+            Key={"PK": {"S": f"CUST#{timeline.inquiry.customer_id}"}, "SK": {"S": f"ARCHIVED#{inquiry_id}"}},
+        )
+        return timeline
+
+
+class InquiryInTable(Exception):
+    """A restore of an inquiry that is in the table: the table's copy is the newer one."""

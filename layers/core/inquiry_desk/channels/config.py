@@ -149,3 +149,12 @@ class ChannelsConfig(_Config):
         if isinstance(text, dict):
             return cls.model_validate(text)
         return cls.model_validate(json.loads(text))
+
+
+# One secret per section (Secrets Manager, `<prefix><section>`); who reads which (infra grants
+# exactly these, a template test checks): the webhooks verify with every channel's, the outbox
+# sends with every channel's, the survey pages sign links with the survey key.
+SECRET_SECTIONS: tuple[str, ...] = tuple(ChannelsConfig.model_fields)
+WEBHOOK_SECTIONS: tuple[str, ...] = ("chat", "wechat", "meta", "twilio", "marketplace")
+SENDING_SECTIONS: tuple[str, ...] = ("chat", "wechat", "meta", "twilio", "marketplace")
+SURVEY_SECTIONS: tuple[str, ...] = ("survey",)

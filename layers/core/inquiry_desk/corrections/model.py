@@ -32,6 +32,7 @@ class Correction(BaseModel):
     affected: int | None = None
     corrected: int = 0
     source_inquiry_id: str | None = None  # a survey report that led here (R6.3)
+    teams: list[str] = Field(default_factory=list)  # teams whose customers got the wrong content (R8.2)
 
 
 class Recipient(BaseModel):
@@ -48,6 +49,7 @@ class Delivery(BaseModel):
     inquiry_id: str
     message_id: str
     at: datetime
+    team: str | None = None  # the inquiry's team when corrected: who may see this delivery (R8.2)
 
 
 class LineageEntry(BaseModel):

@@ -69,6 +69,7 @@ class CorrectionService:
         message_id: str | None = None,
         public: bool = False,
         source_inquiry_id: str | None = None,
+        teams: list[str] | None = None,
     ) -> Correction:
         if bool(content_ref) == bool(inquiry_id and message_id):
             raise PayloadError("name either a content_ref (template/article version) or an inquiry_id + message_id")
@@ -91,10 +92,25 @@ class CorrectionService:
             created_by=by,
             fix_due_at=now + self._policy.corrections.fix_public_content_within.to_timedelta() if public else None,
             source_inquiry_id=source_inquiry_id,
+            teams=teams if teams is not None else self.teams_reached(content_ref, inquiry_id),
         )
         self._store.put_correction(correction)
         self._executions.start(correction.correction_id, {"correction_id": correction.correction_id})
         return correction
+
+    def teams_reached(self, content_ref: str | None, inquiry_id: str | None) -> list[str]:
+        """The teams whose customers got the content (or the inquiry's message): who may correct it."""
+        if content_ref:
+            return self._teams_of({e.inquiry_id for e in self._store.lineage(content_ref)})
+        return self._teams_of({inquiry_id} if inquiry_id else set())
+
+    def _teams_of(self, inquiry_ids: set[str]) -> list[str]:
+        teams = set()
+        for inquiry_id in inquiry_ids:
+            found = self._repo.get(inquiry_id)
+            if found is not None:
+                teams.add(found.team or "none")
+        return sorted(teams)
 
     # --- the state machine's steps ------------------------------------------------------------
 
@@ -124,7 +140,10 @@ class CorrectionService:
         recipients = [
             Recipient(customer_id=c, inquiry_id=e.inquiry_id, message_id=e.message_id) for c, e in latest.items()
         ]
-        self._store.put_correction(correction.model_copy(update={"status": "sending", "affected": len(recipients)}))
+        # content sent after it was marked reaches these customers too: their teams join it
+        teams = sorted(set(correction.teams) | set(self._teams_of({r.inquiry_id for r in recipients})))
+        update = {"status": "sending", "affected": len(recipients), "teams": teams}
+        self._store.put_correction(correction.model_copy(update=update))
         return recipients
 
     def correct_one(self, correction_id: str, recipient: Recipient) -> str:
@@ -145,6 +164,7 @@ class CorrectionService:
                 inquiry, text, now, SYSTEM, content_ref=f"correction:{correction.correction_id}"
             )
             sent["message_id"] = message.message_id
+            sent["team"] = inquiry.team or "none"
             event = InquiryEvent(
                 inquiry_id=inquiry.inquiry_id,
                 seq=inquiry.event_count + 1,
@@ -169,9 +189,11 @@ class CorrectionService:
         except DuplicateMessage:
             outcome = "already_corrected"
             message_id = self._sent_message(recipient.inquiry_id, correction_id) or ""
+            found = self._repo.get(recipient.inquiry_id)
+            team = (found.team if found else None) or "none"
         else:
             outcome = "corrected"
-            message_id = sent["message_id"]
+            message_id, team = sent["message_id"], sent["team"]
         # the report's record of this delivery (an idempotent put: a retry rewrites the same row)
         self._store.put_delivery(
             Delivery(
@@ -180,6 +202,7 @@ class CorrectionService:
                 inquiry_id=recipient.inquiry_id,
                 message_id=message_id,
                 at=now,
+                team=team,
             )
         )
         return outcome
@@ -220,9 +243,13 @@ class CorrectionService:
 
     # --- the report -----------------------------------------------------------------------------
 
-    def report(self) -> dict[str, Any]:
-        """Who was corrected and when, and the causes over time (per month)."""
-        corrections = self._store.corrections()
+    def report(self, teams: frozenset[str] | None = None) -> dict[str, Any]:
+        """Who was corrected and when, and the causes over time (per month).
+
+        `teams`: only corrections that reached one of these teams (or no one yet), and only their
+        deliveries to these teams' customers (R8.2); None: everything (admins).
+        """
+        corrections = [c for c in self._store.corrections() if teams is None or not c.teams or set(c.teams) & teams]
         causes: dict[str, dict[str, int]] = {}
         for c in corrections:
             month = c.created_at.strftime("%Y-%m")
@@ -232,7 +259,11 @@ class CorrectionService:
             "corrections": [
                 {
                     **c.model_dump(mode="json"),
-                    "deliveries": [d.model_dump(mode="json") for d in self._store.deliveries(c.correction_id)],
+                    "deliveries": [
+                        d.model_dump(mode="json")
+                        for d in self._store.deliveries(c.correction_id)
+                        if teams is None or d.team in teams
+                    ],
                 }
                 for c in corrections
             ],

@@ -92,8 +92,12 @@ class QualityService:
                 )
         return counts
 
-    def queue(self, day: str) -> list[Review]:
-        return self._store.reviews(day)
+    def queue(self, day: str, teams: frozenset[str] | None = None) -> list[Review]:
+        """The day's reviews; `teams`: only those of inquiries in these teams (R8.2), None: all."""
+        reviews = self._store.reviews(day)
+        if teams is None:
+            return reviews
+        return [r for r in reviews if (found := self._repo.get(r.inquiry_id)) is not None and found.team in teams]
 
     def record_outcome(
         self,

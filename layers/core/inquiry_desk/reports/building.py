@@ -106,11 +106,15 @@ class Report:
         return {metric.id: metric.value(counters) for metric in m.catalogue(policy)}
 
 
-def _sum(store: CounterStore, days: list[date]) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+def _sum(
+    store: CounterStore, days: list[date], teams: frozenset[str] | None = None
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_day: dict[str, dict[str, int]] = {}
     for d in days:
         day_rows = store.day(d.isoformat())
+        if teams is not None:
+            day_rows = only_teams(day_rows, teams)
         per_day[d.isoformat()] = dict(day_rows.get(ALL, {}))
         for dim, counters in day_rows.items():
             for name, value in counters.items():
@@ -118,13 +122,16 @@ def _sum(store: CounterStore, days: list[date]) -> tuple[dict[str, dict[str, int
     return {k: dict(v) for k, v in rows.items()}, per_day
 
 
-def build_report(store: CounterStore, policy: ReportPolicy, period: Period, on: date) -> Report:
+def build_report(
+    store: CounterStore, policy: ReportPolicy, period: Period, on: date, teams: frozenset[str] | None = None
+) -> Report:
+    """`teams`: the report a supervisor of these teams sees (see `only_teams`); None: the whole desk."""
     before = store.items_read
     days = period_days(period, on)
-    rows, per_day = _sum(store, days)
+    rows, per_day = _sum(store, days, teams)
     report = Report(period, days[0], days[-1], rows, per_day)
     if period in ("monthly", "quarterly"):
-        report.previous, _ = _sum(store, period_days(period, previous_period_day(period, on)))
+        report.previous, _ = _sum(store, period_days(period, previous_period_day(period, on)), teams)
         report.flags = _flags(report, policy, period)
     report.items_read = store.items_read - before
     return report
@@ -162,9 +169,18 @@ def _flags(report: Report, policy: ReportPolicy, period: Period) -> list[dict[st
 
 
 def drill_down(
-    store: CounterStore, policy: ReportPolicy, period: Period, on: date, metric_id: str, dimension: str = ALL
+    store: CounterStore,
+    policy: ReportPolicy,
+    period: Period,
+    on: date,
+    metric_id: str,
+    dimension: str = ALL,
+    teams: frozenset[str] | None = None,
 ) -> list[str]:
-    """The inquiry ids behind one figure (its drill counter), e.g. chats answered late yesterday."""
+    """The inquiry ids behind one figure (its drill counter), e.g. chats answered late yesterday.
+
+    `teams`: only inquiries counted for these teams (the drill's team label, R8.2); None: all.
+    """
     metric = m.metric(policy, metric_id)
     if metric.drill is None:
         raise KeyError(f"{metric_id} is a share of replies, not of inquiries: no drill-down")
@@ -176,6 +192,8 @@ def drill_down(
     ids: list[str] = []
     for d in period_days(period, on):
         for drill in store.drill(d.isoformat(), metric.drill):
+            if teams is not None and drill.dims.get("team") not in teams:
+                continue
             if dimension == ALL or all(drill.dims.get(k) == v for k, v in wanted.items()):
                 ids.append(drill.inquiry_id)
     return sorted(set(ids))
@@ -184,10 +202,17 @@ def drill_down(
 UNRESOLVED = "unresolved"  # drill-down of the resolution rate's gap (R9.1: the reasons for unresolved ones)
 
 
-def unresolved(store: CounterStore, policy: ReportPolicy, period: Period, on: date, dimension: str = ALL) -> list[str]:
+def unresolved(
+    store: CounterStore,
+    policy: ReportPolicy,
+    period: Period,
+    on: date,
+    dimension: str = ALL,
+    teams: frozenset[str] | None = None,
+) -> list[str]:
     """Inquiries received in the period and never resolved: the gap behind the resolution rate."""
-    received = set(drill_down(store, policy, period, on, "volume", dimension))
-    resolved = set(drill_down(store, policy, period, on, "resolution_rate", dimension))
+    received = set(drill_down(store, policy, period, on, "volume", dimension, teams))
+    resolved = set(drill_down(store, policy, period, on, "resolution_rate", dimension, teams))
     return sorted(received - resolved)
 
 
@@ -198,3 +223,20 @@ def unresolved_reasons(ids: list[str], status_of: Callable[[str], tuple[str, str
         status, reason = status_of(iid)
         out.append({"inquiry_id": iid, "status": status, "reason": reason or status.replace("_", " ")})
     return out
+
+
+TEAM_DIMENSION = "team"
+
+
+def only_teams(day_rows: dict[str, dict[str, int]], teams: frozenset[str]) -> dict[str, dict[str, int]]:
+    """One day's rows as a supervisor of `teams` sees them (R8.2): their teams' rows, and as the
+    total ("all") the sum of those rows. Rows per channel, category or agent add up inquiries of
+    every team (the counters are not split by team), so they are left out, and with them the flags.
+    """
+    prefix = f"{TEAM_DIMENSION}#"
+    rows = {d: c for d, c in day_rows.items() if d.startswith(prefix) and d.removeprefix(prefix) in teams}
+    total: dict[str, int] = defaultdict(int)
+    for counters in rows.values():
+        for name, value in counters.items():
+            total[name] += int(value)
+    return {ALL: dict(total), **rows}

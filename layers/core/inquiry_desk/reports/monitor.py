@@ -149,3 +149,21 @@ def _brief(i: Inquiry) -> dict[str, Any]:
         "received_at": _iso(i.received_at),
         "next_deadline_at": _iso(i.next_deadline_at) if i.next_deadline_at else None,
     }
+
+
+def live_for_teams(
+    open_inquiries: Iterable[Inquiry], now: datetime, channels: Iterable[str] | None = None
+) -> list[ChannelLive]:
+    """The live picture of some teams' open inquiries (R8.2: a supervisor or agent sees their teams').
+
+    Per channel: those not answered yet and the oldest one's wait. The hourly response times add
+    up every team's replies (the counters are per channel, not per team), so they are left out.
+    """
+    unanswered = [i for i in open_inquiries if i.is_open and i.first_response_at is None]
+    out = []
+    for channel in channels or [c.value for c in Channel]:
+        mine = [i for i in unanswered if i.channel.value == channel]
+        oldest = min((i.received_at for i in mine), default=None)
+        wait = int((now - oldest).total_seconds()) if oldest else None
+        out.append(ChannelLive(channel, len(mine), wait, None, None, False))
+    return out

@@ -81,14 +81,24 @@ def planner() -> DeadlinePlanner:
     return _derived("planner", (p,), lambda: DeadlinePlanner(p))
 
 
-def channels() -> ChannelsConfig:
-    """Channel credentials from Secrets Manager, cached for 5 minutes (rotation is picked up)."""
+def channels(*sections: str) -> ChannelsConfig:
+    """The named channels' credentials (default: every channel's) from Secrets Manager, one secret
+    each, read at first use and cached for 5 minutes (powertools Parameters; rotation is seen).
+
+    A function reads only the secrets of the channels it serves and is granted only those (infra);
+    a secret holding `{}` is a channel not configured (its webhooks are refused).
+    """
     from aws_lambda_powertools.utilities.parameters import get_secret
 
-    from inquiry_desk.channels.config import ChannelsConfig
+    from inquiry_desk.channels.config import SECRET_SECTIONS, ChannelsConfig
 
-    raw = get_secret(load(ChannelSettings).channels_secret_name, transform="json", max_age=300)
-    return ChannelsConfig.model_validate(raw)
+    prefix = load(ChannelSettings).channels_secrets_prefix
+    found: dict[str, Any] = {}
+    for section in sections or SECRET_SECTIONS:
+        value = get_secret(f"{prefix}{section}", transform="json", max_age=300)
+        if value:
+            found[section] = value
+    return ChannelsConfig.model_validate(found)
 
 
 # --- inquiries and customers -----------------------------------------------------------------------
@@ -294,13 +304,14 @@ def dispatcher() -> Dispatcher:
     from inquiry_desk.adapters.aws import client
     from inquiry_desk.adapters.outbox_store import DynamoOutboxRepository
     from inquiry_desk.adapters.senders import build_senders
+    from inquiry_desk.channels.config import SENDING_SECTIONS
     from inquiry_desk.outbox.decision import ChannelWindows
     from inquiry_desk.outbox.dispatcher import Dispatcher
 
     outbox = load(OutboxSettings)
     return Dispatcher(
         DynamoOutboxRepository(client("dynamodb"), load(TableSettings).table_name),
-        build_senders(channels(), outbox, client),
+        build_senders(channels(*SENDING_SECTIONS), outbox, client),
         utc_now,
         planner=planner(),
         windows=ChannelWindows.from_env(os.environ),
@@ -409,22 +420,21 @@ def _keyword_verdict(inquiry: Any, text: str, at: Any, actor: str) -> Any:
 
 
 def _survey_signer() -> Any:
-    """The survey links' HMAC key: `survey.signing_key` in the channels secret (Secrets Manager;
-    locally the channels file)."""
+    """The survey links' HMAC key: `signing_key` in the survey secret (Secrets Manager)."""
     from inquiry_desk.surveys.links import LinkSigner
 
-    config = channels()
+    config = channels("survey")
     if config.survey is None:
         raise RuntimeError("the channels secret has no survey.signing_key")
     return LinkSigner(config.survey.signing_key.get_secret_value().encode())
 
 
 def _survey_base_url() -> str:
-    config = channels()
+    config = channels("survey")
     url = load(ClosingLoopSettings).survey_base_url
     url = url or (config.survey.base_url if config.survey is not None else None)
     if not url:
-        raise RuntimeError("no survey base URL: set survey.base_url in the channels secret")
+        raise RuntimeError("no survey base URL: set base_url in the survey secret or DESK_SURVEY_BASE_URL")
     return str(url)
 
 

@@ -19,11 +19,13 @@ from inquiry_desk.access.rules import (
     Need,
     Principal,
     Role,
+    TeamScope,
     Unauthorized,
     check_action,
     check_team,
     principal_from_claims,
     require_role,
+    supervises_all,
 )
 from inquiry_desk.errors import DeskError, Forbidden, NotFound, PayloadError, PayloadTooLarge, UnsupportedMediaType
 from inquiry_desk.runtime.observability import logger
@@ -102,22 +104,30 @@ def raw_body(event: dict[str, Any], limit: int) -> bytes:
 
 
 # --- access: one guard in front of every agents' API route --------------------------------------
-_NEEDS: dict[Callable[..., Any], Need] = {}
+_NEEDS: dict[Callable[..., Any], tuple[Need, TeamScope]] = {}
 PRINCIPAL = "principal"
 
 
-def requires(need: Need) -> Callable[[F], F]:
-    """Name what a route needs (put it under the route decorator); a route without one is refused."""
+def requires(need: Need, *, teams: TeamScope) -> Callable[[F], F]:
+    """Name what a route needs and how it keeps to the caller's teams (put it under the route
+    decorator); a route without one is refused, and the route x role tests check both."""
 
     def mark(func: F) -> F:
-        _NEEDS[func] = need
+        _NEEDS[func] = (need, teams)
         return func
 
     return mark
 
 
 def route_need(func: Callable[..., Any]) -> Need | None:
-    return _NEEDS.get(func)
+    declared = _NEEDS.get(func)
+    return declared[0] if declared else None
+
+
+def declared_access(app: APIGatewayRestResolver) -> dict[tuple[str, str], tuple[Need, TeamScope] | None]:
+    """(METHOD, /openapi/{path}) -> the route's need and team scope, None where a route declares none."""
+    routes = [*app._static_routes, *app._dynamic_routes]  # powertools keeps them here
+    return {(str(r.method).upper(), r.openapi_path): _NEEDS.get(r.func) for r in routes}
 
 
 def current_principal(app: APIGatewayRestResolver) -> Principal:
@@ -194,6 +204,19 @@ def _check(app: APIGatewayRestResolver, principal: Principal, need: Need, args: 
     if need is Need.SUPERVISE:
         if not (principal.is_admin or Role.SUPERVISOR in principal.roles):
             raise Forbidden("only supervisors and admins may do this")
+        return
+    if need is Need.SUPERVISE_INQUIRY:
+        found = composition.repository().get(args["inquiry_id"])
+        if found is None:
+            raise NotFound(f"no inquiry {args['inquiry_id']}")
+        if not principal.supervises(found.team):
+            raise Forbidden(f"this inquiry belongs to team {found.team or '(none)'}, which you do not supervise")
+        return
+    if need is Need.SUPERVISE_CORRECTION:
+        correction = composition.loop_store().get_correction(args["correction_id"])
+        if correction is None:
+            raise NotFound(f"no correction {args['correction_id']}")
+        supervises_all(principal, correction.teams, "this correction")
         return
     if need is Need.TEAM:
         team = args["team"]

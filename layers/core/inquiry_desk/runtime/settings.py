@@ -25,7 +25,7 @@ class Env(StrEnum):
     TABLE_NAME = "TABLE_NAME"
     IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"
     IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
-    CHANNELS_SECRET_NAME = "CHANNELS_SECRET_NAME"
+    CHANNELS_SECRETS_PREFIX = "CHANNELS_SECRETS_PREFIX"
     DEFAULT_COUNTRY_CODE = "DEFAULT_COUNTRY_CODE"
     MAX_BODY_BYTES = "MAX_BODY_BYTES"
     SLA_POLICY_PATH = "SLA_POLICY_PATH"
@@ -84,7 +84,8 @@ class TriageSettings(_Piece):
 
 
 class ChannelSettings(_Piece):
-    channels_secret_name: str = Field(alias=Env.CHANNELS_SECRET_NAME, min_length=1)
+    # one secret per channel (and the survey links' key): <prefix><chat|wechat|meta|twilio|marketplace|survey>
+    channels_secrets_prefix: str = Field(alias=Env.CHANNELS_SECRETS_PREFIX, min_length=1)
     default_country_code: str = Field(default="86", alias=Env.DEFAULT_COUNTRY_CODE, pattern=r"^[0-9]{1,3}$")
     max_body_bytes: int = Field(default=256 * 1024, alias=Env.MAX_BODY_BYTES, gt=0)
 
