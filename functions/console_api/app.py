@@ -596,7 +596,7 @@ _ARTICLE_ERRORS: dict[int, Any] = {
 
 
 @app.get("/api/knowledge", tags=["knowledge"], summary="Knowledge-base articles (current versions), searchable")
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def list_articles(
     q: Annotated[str | None, Query(max_length=500, description="words to search for (BM25 ranking)")] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
@@ -613,7 +613,7 @@ def list_articles(
     summary="Write a new article (version 1)",
     responses={201: {"description": "Created"}},
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def create_article(request: Annotated[ArticleRequest, Body()]) -> Any:
     article = composition.knowledge_service().create(_draft(request), _actor())
     logger.info("article created", extra={"article_id": article.article_id})
@@ -626,7 +626,7 @@ def create_article(request: Annotated[ArticleRequest, Body()]) -> Any:
     summary="An article: current or one version",
     responses=_ARTICLE_ERRORS,
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def get_article(
     article_id: Annotated[str, Path(max_length=64)], version: Annotated[int | None, Query(ge=1)] = None
 ) -> Any:
@@ -639,7 +639,7 @@ def get_article(
     summary="Every version, who and when",
     responses=_ARTICLE_ERRORS,
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def article_versions(article_id: Annotated[str, Path(max_length=64)]) -> Any:
     return json_response(200, {"versions": [_dump(a) for a in composition.knowledge_service().versions(article_id)]})
 
@@ -650,7 +650,7 @@ def article_versions(article_id: Annotated[str, Path(max_length=64)]) -> Any:
     summary="Edit: a new version (old ones are kept)",
     responses={**_ARTICLE_ERRORS, 409: {"description": "Someone saved a newer version: re-read and edit"}},
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def edit_article(article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleRequest, Body()]) -> Any:
     if request.base_version is None:
         raise PayloadError("say which version you edited (base_version)")
@@ -674,7 +674,7 @@ def _set_status(article_id: str, unpublish: bool, note: str | None) -> Any:
     summary="Unpublish (archive): a new version, kept and readable, never suggested",
     responses=_ARTICLE_ERRORS,
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def unpublish_article(
     article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleStatusRequest, Body()]
 ) -> Any:
@@ -687,7 +687,7 @@ def unpublish_article(
     summary="Publish an unpublished article again: a new version",
     responses=_ARTICLE_ERRORS,
 )
-@requires(Need.KNOWLEDGE)
+@requires(Need.KNOWLEDGE, teams=TeamScope.SHARED)
 def publish_article(
     article_id: Annotated[str, Path(max_length=64)], request: Annotated[ArticleStatusRequest, Body()]
 ) -> Any:
@@ -699,7 +699,7 @@ def publish_article(
     tags=["knowledge"],
     summary="Suggested templates and articles in the customer's language, and similar resolved cases",
 )
-@requires(Need.INQUIRY)
+@requires(Need.INQUIRY, teams=TeamScope.PATH)
 def inquiry_suggestions(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
     principal = current_principal(app)
     return json_response(200, composition.suggestions_for(inquiry_id, principal.sees).to_json())
@@ -708,7 +708,7 @@ def inquiry_suggestions(inquiry_id: Annotated[str, Path(max_length=64)]) -> Any:
 @app.get(
     "/api/templates/ab", tags=["knowledge"], summary="A/B template variants: replies, CSAT and reopens per variant"
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.SHARED)
 def template_ab() -> Any:
     return json_response(200, {"variants": composition.template_ab_outcomes()})
 
@@ -726,7 +726,7 @@ class DepartmentAnswerBody(BaseModel):
 @app.get(
     "/api/departments", tags=["departments"], summary="The departments an agent can ask, with their response times"
 )
-@requires(Need.SIGNED_IN)
+@requires(Need.SIGNED_IN, teams=TeamScope.SHARED)
 def list_departments() -> Any:
     from inquiry_desk.departments.service import load_departments
 
@@ -739,7 +739,7 @@ def list_departments() -> Any:
     summary="Ask another department (warehouse, logistics, tech) for what is needed, with its deadline",
     responses={201: {"description": "Opened; the timeline shows it with its due time"}},
 )
-@requires(Need.INQUIRY)
+@requires(Need.INQUIRY, teams=TeamScope.PATH)
 def open_department_request(
     inquiry_id: Annotated[str, Path(max_length=64)], request: Annotated[DepartmentRequestBody, Body()]
 ) -> Any:
@@ -759,7 +759,7 @@ def open_department_request(
         409: {"description": "Answered already"},
     },
 )
-@requires(Need.INQUIRY)
+@requires(Need.INQUIRY, teams=TeamScope.PATH)
 def answer_department_request(
     inquiry_id: Annotated[str, Path(max_length=64)],
     request_id: Annotated[str, Path(max_length=64)],
@@ -774,7 +774,7 @@ def answer_department_request(
     tags=["supervision"],
     summary="Overdue, unacknowledged and resolved-but-unconfirmed inquiries of the caller's teams (R3.1)",
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def late_inquiries(
     days: Annotated[int, Query(ge=1, le=92, description="resolved ones received in the last N days")] = 30,
 ) -> Any:
@@ -806,9 +806,13 @@ def late_inquiries(
     tags=["quality"],
     summary="Sample one day's answers into the review queue now (the daily job does yesterday); safe twice",
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.FILTERED)
 def review_sample(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
-    counts = composition.quality_service().sample(_day(day))
+    counts = composition.quality_service().sample(_day(day))  # the daily job's own choice, made early
+    teams = _teams()
+    if teams is not None:  # R8.2: the counts of the caller's teams' agents only
+        directory = composition.directory()
+        counts = {a: n for a, n in counts.items() if set(directory.teams_of(a) or ()) & teams}
     return json_response(200, {"day": day, "sampled": counts})
 
 
@@ -830,7 +834,7 @@ def _check_reply_identity(inquiry_id: str, request: ReplyRequest) -> None:
         201: {"description": "Stored (a new order)"},
     },
 )
-@requires(Need.ADMIN)
+@requires(Need.ADMIN, teams=TeamScope.SHARED)
 def put_order(
     order_number: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")],
     request: Annotated[OrderRecord, Body()],
@@ -909,7 +913,7 @@ _register_policy_errors()
 
 
 @app.get("/api/policies", tags=["administration"], summary="The policy documents and their active versions")
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.SHARED)
 def list_policies() -> Any:
     return json_response(200, {"documents": composition.policy_book().documents()})
 
@@ -920,7 +924,7 @@ def list_policies() -> Any:
     summary="A policy document's active version (content and audit)",
     responses={404: {"description": "No such document"}},
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.SHARED)
 def get_policy(document: PolicyName) -> Any:
     return json_response(200, _policy_version(composition.policy_book().active(document)))
 
@@ -931,7 +935,7 @@ def get_policy(document: PolicyName) -> Any:
     summary="A policy document's versions, newest first, each with its audit (who, when, why, what changed)",
     responses={404: {"description": "No such document"}},
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.SHARED)
 def policy_history(document: PolicyName) -> Any:
     return json_response(200, {"versions": [v.audit() for v in composition.policy_book().history(document)]})
 
@@ -942,7 +946,7 @@ def policy_history(document: PolicyName) -> Any:
     summary="One version of a policy document (0: the file shipped with the functions)",
     responses={404: {"description": "No such document or version"}},
 )
-@requires(Need.SUPERVISE)
+@requires(Need.SUPERVISE, teams=TeamScope.SHARED)
 def get_policy_version(document: PolicyName, version: Annotated[int, Path(ge=0)]) -> Any:
     return json_response(200, _policy_version(composition.policy_book().get(document, version)))
 
@@ -953,7 +957,7 @@ def get_policy_version(document: PolicyName, version: Annotated[int, Path(ge=0)]
     summary="Validate a document without saving it: the problems a save would be refused with",
     responses={404: {"description": "No such document"}},
 )
-@requires(Need.ADMIN)
+@requires(Need.ADMIN, teams=TeamScope.SHARED)
 def check_policy(document: PolicyName, request: Annotated[PolicyCheckRequest, Body()]) -> Any:
     problems = composition.policy_book().check(document, request.content)
     return json_response(200, {"problems": [p.to_json() for p in problems]})
@@ -965,7 +969,7 @@ def check_policy(document: PolicyName, request: Annotated[PolicyCheckRequest, Bo
     summary="Save a new version of a policy document (validated, audited, active at once)",
     responses={201: {"description": "Saved and active: the new version's audit"}, **_POLICY_PROBLEMS},
 )
-@requires(Need.ADMIN)
+@requires(Need.ADMIN, teams=TeamScope.SHARED)
 def save_policy(document: PolicyName, request: Annotated[PolicyVersionRequest, Body()]) -> Any:
     saved = composition.policy_book().save(document, request.content, _actor(), request.base_version, request.reason)
     logger.info("policy saved", extra={"document": document, "version": saved.version})
@@ -982,7 +986,7 @@ def save_policy(document: PolicyName, request: Annotated[PolicyVersionRequest, B
         **_POLICY_PROBLEMS,
     },
 )
-@requires(Need.ADMIN)
+@requires(Need.ADMIN, teams=TeamScope.SHARED)
 def rollback_policy(document: PolicyName, request: Annotated[PolicyRollbackRequest, Body()]) -> Any:
     saved = composition.policy_book().rollback(
         document, request.to_version, _actor(), request.base_version, request.reason

@@ -254,6 +254,29 @@ SCOPES: dict[tuple[str, str], TeamScope] = {
     ("GET", "/api/reports/{period}/inquiries"): TeamScope.FILTERED,
     ("GET", "/api/reports/{period}/unresolved"): TeamScope.FILTERED,
     ("GET", "/api/monitor"): TeamScope.FILTERED,
+    ("GET", "/api/supervision/late"): TeamScope.FILTERED,
+    ("POST", "/api/reviews/{day}/sample"): TeamScope.FILTERED,
+    ("GET", "/api/inquiries/{inquiry_id}/suggestions"): TeamScope.PATH,
+    ("POST", "/api/inquiries/{inquiry_id}/department-requests"): TeamScope.PATH,
+    ("POST", "/api/inquiries/{inquiry_id}/department-requests/{request_id}/answer"): TeamScope.PATH,
+    # no team's data: the desk's shared content and settings (the role is the rule)
+    ("GET", "/api/knowledge"): TeamScope.SHARED,
+    ("POST", "/api/knowledge"): TeamScope.SHARED,
+    ("GET", "/api/knowledge/{article_id}"): TeamScope.SHARED,
+    ("PUT", "/api/knowledge/{article_id}"): TeamScope.SHARED,
+    ("GET", "/api/knowledge/{article_id}/versions"): TeamScope.SHARED,
+    ("POST", "/api/knowledge/{article_id}/unpublish"): TeamScope.SHARED,
+    ("POST", "/api/knowledge/{article_id}/publish"): TeamScope.SHARED,
+    ("GET", "/api/templates/ab"): TeamScope.SHARED,
+    ("GET", "/api/departments"): TeamScope.SHARED,
+    ("PUT", "/api/orders/{order_number}"): TeamScope.SHARED,
+    ("GET", "/api/policies"): TeamScope.SHARED,
+    ("GET", "/api/policies/{document}"): TeamScope.SHARED,
+    ("GET", "/api/policies/{document}/versions"): TeamScope.SHARED,
+    ("GET", "/api/policies/{document}/versions/{version}"): TeamScope.SHARED,
+    ("POST", "/api/policies/{document}/check"): TeamScope.SHARED,
+    ("PUT", "/api/policies/{document}"): TeamScope.SHARED,
+    ("POST", "/api/policies/{document}/rollback"): TeamScope.SHARED,
 }
 
 
@@ -428,7 +451,33 @@ def _prove_monitor(runner: Any, world: dict[str, Any], t: dict[str, Any]) -> Non
     assert complaints >= 1 and picture("admin")["in_store"]["waiting"] >= complaints
 
 
+def _prove_late_lists(runner: Any, world: dict[str, Any], t: dict[str, Any]) -> None:
+    from inquiry_desk.runtime import composition
+
+    repo = composition.repository()
+    for user, team in (("orders-supervisor", "orders"), ("complaints-supervisor", "complaints")):
+        got = _get(runner, world, user, "/api/supervision/late")
+        assert got["teams"] == [team], got["teams"]
+        for kind in ("overdue", "unacknowledged", "awaiting_confirmation"):
+            for row in got[kind]:
+                found = repo.get(row["inquiry_id"])
+                assert found is not None and found.team == team, (user, kind, row["inquiry_id"])
+    assert {"orders", "complaints"} <= set(_get(runner, world, "admin", "/api/supervision/late")["teams"])
+
+
+def _prove_sampling_counts(runner: Any, world: dict[str, Any], t: dict[str, Any]) -> None:
+    from inquiry_desk.runtime import composition
+
+    got = _call(runner, "POST", f"/api/reviews/{t['day']}/sample", world["claims"]["orders-supervisor"])
+    assert got["statusCode"] == 200, got["body"]
+    directory = composition.directory()
+    for agent in json.loads(got["body"])["sampled"]:
+        assert "orders" in (directory.teams_of(agent) or ()), agent
+
+
 PROOFS = {
+    ("GET", "/api/supervision/late"): _prove_late_lists,
+    ("POST", "/api/reviews/{day}/sample"): _prove_sampling_counts,
     ("GET", "/api/inquiries"): _prove_inquiry_list,
     ("POST", "/api/inquiries"): _prove_record_links_only_to_own_teams,
     ("GET", "/api/corrections"): _prove_corrections_list,
@@ -451,6 +500,9 @@ def test_R8_2_another_teams_data_stays_out_of_every_route(
         return
     if scope is TeamScope.EVERY_TEAM:
         assert ALLOWED[(method, route)] == {"admin"}
+        return
+    if scope is TeamScope.SHARED:  # no team's resource may be named by a shared route
+        assert not {"{inquiry_id}", "{customer_id}", "{team}", "{correction_id}"} & set(route.split("/")), route
         return
     assert (method, route) in PROOFS, f"{method} {route} ({scope}): prove it keeps to the caller's teams in PROOFS"
     PROOFS[(method, route)](runner, world, two_teams)

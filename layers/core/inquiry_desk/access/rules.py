@@ -63,6 +63,8 @@ class TeamScope(StrEnum):
     FILTERED = "filtered"  # answers with the caller's teams' data only (lists, reports, monitor, reviews)
     BODY = "body"  # the body names the resource (a message, content sent); its teams are checked
     EVERY_TEAM = "every_team"  # admins only: spans every team by design (erasure)
+    SHARED = "shared"  # no team's data: the desk's shared content and settings (knowledge base,
+    # departments, policy documents, the order feed, template A/B counts); the role is the rule
 
 
 # Actions only supervisors (of the inquiry's team) and admins may take.
