@@ -22,7 +22,7 @@ from inquiry_desk.model import EventType, set_clock
 from tests.integration.conftest import agent_claims
 from tests.integration.wrong_answers import seed_wrong_answers
 
-CUSTOMERS = int(os.environ.get("DESK_CORRECTION_CUSTOMERS", "40"))  # 500: see README (its cost on moto)
+CUSTOMERS = int(os.environ.get("DESK_CORRECTION_CUSTOMERS", "500"))  # the 500; 40 for a quick run
 
 
 @pytest.fixture(autouse=True)

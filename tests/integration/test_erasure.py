@@ -16,6 +16,7 @@ from infra import names
 from tests.integration.conftest import agent_claims
 
 NAME, ADDRESS, ORDER = "Zhao Xiaoming", "zhao.xm@example.com", "SO-77123"
+SHOP_ORDER, STREET = "SO-88123", "北京市朝阳区建国路88号"
 
 
 def _mail(tag: str) -> bytes:
@@ -55,20 +56,43 @@ def test_R8_2_a_customer_is_erased_from_table_and_mail_bucket_with_a_tombstone(r
     customer_id = inquiry.customer_id
     assert s3.list_objects_v2(Bucket=bucket, Prefix=f"attachments/{mail_id}/")["KeyCount"] == 1
 
+    # the shop's order for the same person (found by the e-mail the desk vouched for)
+    fed = {
+        "status": "shipped",
+        "email": ADDRESS,
+        "phone": "13800138123",
+        "customer_name": NAME,
+        "address": STREET,
+        "payment_status": "paid",
+        "items": [],
+    }
+    put = runner.invoke(
+        "console_api",
+        api_gateway_event(
+            "PUT",
+            f"/api/orders/{SHOP_ORDER}",
+            {"Content-Type": "application/json"},
+            json.dumps(fed).encode(),
+            agent_claims("erase-admin", "admins", ()),
+            "v1",
+        ),
+    )
+    assert put["statusCode"] == 201, put["body"]
+
     refused = _erase(runner, customer_id, agent_claims("erase-supervisor", "supervisors"))
     assert refused["statusCode"] == 403, refused["body"]
 
     done = _erase(runner, customer_id, agent_claims("erase-admin", "admins", ()))
     assert done["statusCode"] == 200, done["body"]
     answer = json.loads(done["body"])
-    assert answer["inquiries"] == [inquiry_id] and answer["mail_objects"] == 2
+    assert answer["inquiries"] == [inquiry_id] and answer["mail_objects"] == 2 and answer["orders"] == 1
 
     db = boto3.client("dynamodb", region_name="us-east-1")
     items: list[dict[str, Any]] = []
     for page in db.get_paginator("scan").paginate(TableName=stack.outputs[names.OUT_TABLE]):
         items.extend(page["Items"])
     dump = json.dumps(items, ensure_ascii=False)
-    for personal in (NAME, ADDRESS, ORDER, "13800138123"):
+    for personal in (NAME, ADDRESS, ORDER, "13800138123", STREET):
         assert personal not in dump, f"{personal} is still in the table"
     assert s3.list_objects_v2(Bucket=bucket, Prefix=f"attachments/{mail_id}/")["KeyCount"] == 0
     assert s3.list_objects_v2(Bucket=bucket, Prefix=f"{names.MAIL_PREFIX}{mail_id}")["KeyCount"] == 0
@@ -84,3 +108,5 @@ def test_R8_2_a_customer_is_erased_from_table_and_mail_bucket_with_a_tombstone(r
     assert timeline.messages[0].sender is None and timeline.messages[0].attachments == []
     profile = repo.get_customer(customer_id)
     assert profile is not None and profile.name is None and profile.identities == []
+    kept = composition.order_store().order(SHOP_ORDER)  # the shop's order stays, without the person
+    assert kept is not None and kept.status.value == "shipped" and kept.email is None and kept.address is None

@@ -2,7 +2,8 @@
 
 What goes: the profile's name and identities, the identity links, the inquiry record's name,
 contact, order number, member id, description and subject, every message's text,
-sender, metadata and attachments, raw mail and attachment objects. What stays, so reports still
+sender, metadata and attachments, raw mail and attachment objects, and on the shop's orders we
+hold for them (the bot's look-ups) the phone, e-mail, channel ids, name and address. What stays, so reports still
 add up: ids, channel, category, team, owner, status, times, result, satisfaction; and on each
 inquiry's timeline a `customer_erased` tombstone (who, when, why) — the audit record.
 """
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from inquiry_desk.errors import NotFound
 from inquiry_desk.model import Customer, EventType, Inquiry, InquiryEvent
 from inquiry_desk.ports import InquiryRepository, Timeline
+
+if TYPE_CHECKING:
+    from inquiry_desk.orders.ports import OrderStore
 
 ERASED = "[erased]"
 # Inquiry fields that carry personal data, and what they become.
@@ -26,6 +30,14 @@ INQUIRY_FIELDS: dict[str, str | None] = {
     "member_id": None,
     "description": ERASED,
     "subject": None,
+}
+# Order fields that identify the person; the order itself (items, status, payment) stays the shop's.
+ORDER_FIELDS: dict[str, object] = {
+    "phone": None,
+    "email": None,
+    "channel_ids": [],
+    "customer_name": None,
+    "address": None,
 }
 
 
@@ -70,6 +82,7 @@ class Erased:
     inquiries: list[str] = field(default_factory=list)
     identities: int = 0
     mail_objects: int = 0
+    orders: int = 0
 
 
 class CustomerEraser:
@@ -79,11 +92,13 @@ class CustomerEraser:
         store: ErasureStore,
         inquiries: Tombstones,
         archive: ArchivedInquiries | None = None,
+        orders: OrderStore | None = None,
     ) -> None:
         self._repo = repository
         self._store = store
         self._inquiries = inquiries
         self._archive = archive
+        self._orders = orders
 
     def erase(self, customer_id: str, actor: str, at: datetime, reason: str) -> Erased:
         customer = self._repo.get_customer(customer_id)
@@ -113,6 +128,10 @@ class CustomerEraser:
                     mail_ids += [m.metadata["mail_id"] for m in archived.messages if "mail_id" in m.metadata]
                     self._archive.replace(_erased(archived, actor, at, reason))
                     done.inquiries.append(inquiry_id)
+        if self._orders is not None:  # the shop's orders we hold: kept for the shop, without the person
+            for order in self._orders.orders_of(customer.identities, limit=1_000):
+                self._orders.put(order.model_copy(update=dict(ORDER_FIELDS)))
+                done.orders += 1
         self._store.erase_identity_links(customer)
         self._store.erase_profile(customer_id, at)
         done.mail_objects = self._store.erase_mail(sorted(set(mail_ids)))

@@ -362,8 +362,10 @@ def eraser_for(
 
     repo = DynamoInquiryRepository(db, table)
     store = DynamoS3ErasureStore(db, table, s3, mail_bucket, mail_prefix)
+    from inquiry_desk.adapters.order_store import DynamoOrderStore
+
     archived = S3Archive(s3, archive_bucket, db, table) if archive_bucket else None
-    return CustomerEraser(repo, store, InquiryService(repo), archived)
+    return CustomerEraser(repo, store, InquiryService(repo), archived, DynamoOrderStore(db, table))
 
 
 def archive() -> S3Archive:
