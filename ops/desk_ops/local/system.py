@@ -469,6 +469,9 @@ class LocalSystem:
             DESK_SURVEY_BASE_URL=self.http_url,  # survey links point at this front
             DESK_CONSOLE_URL=f"{self.http_url}/console/",  # the daily report e-mail's links
         )
+        from inquiry_desk.runtime import settings
+
+        settings.reset()  # the warm-up parsed settings before the front had its port: parse them again
         self.session.client("ses").verify_email_identity(EmailAddress=os.environ["DESK_MAIL_FROM"])
         from .emulator_patches import record_sent_mail
 
