@@ -219,7 +219,12 @@ def test_a_new_inquiry_appears_without_a_reload(console: Console, desk: RunningD
 
     page = console.page
     console.sign_in("agent", lang="en")
-    page.goto(f"{console.url}/console/#/view/unassigned")
+    # the team's queue: routing may give it to an agent on shift at once (the hour decides), so
+    # "unassigned" would depend on the time of day; "where is my parcel" goes to team orders
+    page.evaluate("localStorage.setItem('desk.team', 'orders')")
+    page.goto(f"{console.url}/console/#/view/team")
+    page.wait_for_selector("#view-title")
+    page.reload()  # the team signal reads localStorage at start
     page.wait_for_selector("#view-title")
     page.evaluate("window.__sameDocument = true")
     inquiry_id = chat(desk, f"where is my parcel {uuid.uuid4().hex[:4]}", f"live-{uuid.uuid4().hex[:6]}")
