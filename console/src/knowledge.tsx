@@ -37,27 +37,28 @@ function ArticleForm({ article, onSaved }: { article: Article | null; onSaved: (
       setBusy(false);
     }
   };
+  // uncontrolled fields (defaultValue): a re-render of the page (the list arriving) keeps what was typed
   return (
     <form id="article-form" class="action-form" onSubmit={submit}>
       <label>
         {t("articleTitle")}
-        <input name="title" required maxLength={300} value={article?.title ?? ""} />
+        <input name="title" required maxLength={300} defaultValue={article?.title ?? ""} />
       </label>
       <label>
         {t("articleBody")}
-        <textarea name="body" rows={8} required maxLength={20000} value={article?.body ?? ""} />
+        <textarea name="body" rows={8} required maxLength={20000} defaultValue={article?.body ?? ""} />
       </label>
       <label>
         {t("language")}
-        <input name="language" required maxLength={16} value={article?.language ?? "zh"} />
+        <input name="language" required maxLength={16} defaultValue={article?.language ?? "zh"} />
       </label>
       <label>
         {t("categories")}
-        <input name="categories" value={(article?.categories ?? []).join(", ")} />
+        <input name="categories" defaultValue={(article?.categories ?? []).join(", ")} />
       </label>
       <label>
         {t("product")}
-        <input name="product" maxLength={200} value={article?.product ?? ""} />
+        <input name="product" maxLength={200} defaultValue={article?.product ?? ""} />
       </label>
       {article && (
         <label>

@@ -810,9 +810,9 @@ def late_inquiries(
 def review_sample(day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> Any:
     counts = composition.quality_service().sample(_day(day))  # the daily job's own choice, made early
     teams = _teams()
-    if teams is not None:  # R8.2: the counts of the caller's teams' agents only
-        directory = composition.directory()
-        counts = {a: n for a, n in counts.items() if set(directory.teams_of(a) or ()) & teams}
+    if teams is not None:  # R8.2: the counts of agents with answers in the caller's teams' queue only
+        seen = {r.agent for r in composition.quality_service().queue(day, teams)}
+        counts = {a: n for a, n in counts.items() if a in seen}
     return json_response(200, {"day": day, "sampled": counts})
 
 

@@ -82,6 +82,7 @@ def test_R6_2_correction_reaches_every_customer_exactly_once_with_failures_and_a
             "/api/corrections",
             {"Content-Type": "application/json"},
             json.dumps({"content_ref": ref, "corrected_text": "7 天无理由退货", "cause": "knowledge_gap"}).encode(),
+            # a supervisor of every team the content reached (R8.2: else their supervisors or an admin)
             agent_claims("sup", "supervisors"),
             "v1",
         )

@@ -143,7 +143,7 @@ def test_R1_2_thousand_messages_with_30_percent_redelivered_are_stored_exactly_o
         ProjectionExpression="channel_message_id",
     ):
         for item in page["Items"]:
-            key = item["channel_message_id"]["S"]
+            key = item.get("channel_message_id", {}).get("S")  # none on messages we make (order exceptions)
             if key in wanted:
                 stored[key] += 1
     assert len(stored) == N, f"{N - len(stored)} lost"

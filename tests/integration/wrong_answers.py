@@ -41,7 +41,7 @@ def seed_wrong_answers(repository: Any, inquiries: Any, ref: str, customers: int
             received_at=at,
             description=f"退货期限是多久? #{n}",
             language="zh-CN",
-            team="after_sales",
+            team="aftersales",
             updated_at=at,
             event_count=1,
         )
