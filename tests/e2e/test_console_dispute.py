@@ -22,7 +22,7 @@ __all__ = ["browser", "console", "desk", "pytestmark"]
 
 def test_R2_9_a_supervisor_works_a_dispute_in_the_console(console: Console, desk: RunningDesk) -> None:
     customer = f"cust-{uuid.uuid4().hex[:8]}"
-    inquiry_id = chat(desk, "快递把货摔坏了,谁来赔?", customer)
+    inquiry_id = chat(desk, "快递把货摔坏了,我要求赔偿,不赔我就去12315投诉", customer)  # a dispute (R2.9)
     console.sign_in("supervisor")
     page = console.page
     page.goto(f"{desk.url}/console/#/inquiry/{inquiry_id}")
