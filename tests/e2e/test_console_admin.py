@@ -9,51 +9,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
-from tests.e2e.conftest import RunningDesk, start_desk
-from tests.e2e.test_console_browser import AXE, CHROMIUM, CHROMIUM_ARGS, Console, chat
-from tests.e2e.test_console_browser import pytestmark as browser_needed
+from tests.e2e.conftest import RunningDesk
+from tests.e2e.test_console_browser import Console, browser, chat, console, desk, pytestmark
 
-pytestmark = browser_needed
+# the browser, console and desk fixtures are the console tests' own (one system per module)
+__all__ = ["browser", "console", "desk", "pytestmark"]
 FRENCH = "Bonjour, où est mon colis ? Je l'attends depuis une semaine, merci de vérifier la livraison."
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
-    running = start_desk(Path(tmp_path_factory.mktemp("admin-desk")))
-    yield running
-    if running.process.poll() is None:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def console(browser: Any, desk: RunningDesk) -> Iterator[Console]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai")
-    context.add_init_script(path=str(AXE))
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    seen = Console(page, desk.url)
-    page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
-    page.on("pageerror", lambda e: seen.errors.append(str(e)))
-    page.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
-    yield seen
-    context.close()
 
 
 def api(desk: RunningDesk, method: str, path: str, user: str, body: Any = None) -> requests.Response:
