@@ -9,7 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,12 +21,26 @@ from tests.conftest import signed_chat
 from tests.e2e.conftest import RunningDesk, start_desk
 
 N = 22
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _mid_morning_ahead() -> datetime:
+    """The next 10:00 in Shanghai: the desk's clock starts there, so the test's two hours of desk time
+    (60x) never cross the report day's midnight (at 23:59 real time the day would change under it)."""
+    at = datetime.now(UTC).astimezone(SHANGHAI).replace(hour=10, minute=0, second=0, microsecond=0)
+    while at <= datetime.now(UTC) + timedelta(minutes=1):
+        at += timedelta(days=1)
+    return at
 
 
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
     # 60x: the rate(1 minute) monitor fires every real second
-    desk = start_desk(tmp_path_factory.mktemp("desk-reports"), {"DESK_CLOCK_SPEED": "60"})
+    start = _mid_morning_ahead()
+    desk = start_desk(
+        tmp_path_factory.mktemp("desk-reports"),
+        {"DESK_CLOCK_SPEED": "60", "DESK_CLOCK_START": start.astimezone(UTC).isoformat()},
+    )
     yield desk
     if desk.process.poll() is None:
         try:
@@ -86,13 +100,18 @@ def test_queue_alert_and_daily_report_on_the_local_system_R3_4_R9_2(fast: Runnin
     assert alert is not None, "the monitor raised no queue alert"
     assert alert["waiting"] > 20 and alert["threshold"] == 20 and alert["handle_by"]
 
-    day = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    clock = datetime.fromisoformat(requests.get(f"{fast.url}/health", timeout=10).json()["clock"])
+    day = clock.astimezone(SHANGHAI).date().isoformat()  # the desk's day, not this machine's
     page = tmp_path / "daily.html"
     report = fast.desk("report", "daily", "--date", day, "--html", str(page))
     assert report.returncode == 0, report.stderr
-    chat_row = next(line for line in report.stdout.splitlines() if line.startswith("channel#chat"))
+    rows = [line for line in report.stdout.splitlines() if line.startswith("channel#chat")]
+    assert rows, (day, report.stdout)
+    chat_row = rows[0]
     assert chat_row.split()[1] == str(N)  # 22 received: the redelivery counted nothing
     assert "<svg" in page.read_text() and "channel#chat" in page.read_text()
     live = fast.desk("report", "live", "--json")
-    chat = next(c for c in json.loads(live.stdout)["channels"] if c["channel"] == "chat")
+    chats = [c for c in json.loads(live.stdout)["channels"] if c["channel"] == "chat"]
+    assert chats, live.stdout
+    chat = chats[0]
     assert chat["waiting"] == N
