@@ -185,7 +185,7 @@ class Pump:
                     float(s.last_modified_date),
                 )
                 for s in schedules
-                if s.state == "ENABLED"
+                if s.state != "DISABLED"  # Scheduler's default is ENABLED (moto's update leaves None)
             ]
         return found
 

@@ -68,6 +68,8 @@ def test_owner_gets_status_and_tracking_with_lineage_R1_8_R10_2(desk: Desk) -> N
     said = _bot_texts(desk, inquiry_id)
     assert any("SO-1001" in s and "shipped" in s for s in said)
     assert any("SF1234567890" in s for s in said)
+    # the scan at 08:00 UTC is told in the customers' zone of the policy (Asia/Shanghai), not in UTC
+    assert any("2026-03-02 16:00 上海 已到达上海转运中心" in s for s in said), said
     timeline = desk.repository.timeline(inquiry_id)
     assert timeline is not None
     refs = [m.content_ref for m in timeline.messages if m.author == "bot"]

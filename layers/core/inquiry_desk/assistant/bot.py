@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from inquiry_desk.answers.templates import Composed, compose
 from inquiry_desk.assistant.policy import AssistantPolicy
@@ -190,7 +191,8 @@ class Assistant:
                     carrier=logistics.carrier or "-",
                     tracking=logistics.tracking_number or "-",
                     latest=(
-                        f"{latest.at:%Y-%m-%d %H:%M} UTC{where} {latest.description}"
+                        f"{latest.at.astimezone(ZoneInfo(self._policy.customer_time_zone)):%Y-%m-%d %H:%M}"
+                        f"{where} {latest.description}"
                         if latest is not None
                         else label(language, "no_tracking")
                     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +31,17 @@ class AssistantPolicy(BaseModel):
     order_number_pattern: str
     exception_texts: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # the zone the shop's customers read times in (tracking events are stored in UTC)
+    customer_time_zone: str = "Asia/Shanghai"
+
+    @field_validator("customer_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("order_number_pattern")
     @classmethod
