@@ -27,6 +27,8 @@ function describe(e: InquiryEvent): string {
   else if (e.type === "note" && d.delivery) key = `ev.delivery_${d.delivery === "sent" ? "sent" : "failed"}`;
   else if (e.type === "note" && d.unlinked) key = "ev.unlinked";
   else if (e.type === "replied" && d.content_ref) key = "ev.replied_from";
+  else if (e.type === "department_escalated" && d.action === "stopped") key = "ev.department_escalation_stopped";
+  else if (e.type === "department_breached" && !d.to) key = "ev.department_answered_late";
   else if (e.type === "note" && !d.text)
     vars.text = Object.entries(d)
       .map(([k, v]) => `${k}=${text(v)}`)
