@@ -7,7 +7,7 @@ import { allows, type ActionName } from "./lifecycle";
 import { DisputePanel } from "./dispute";
 import { Deadline, isTyping } from "./queue";
 import { SuggestionsPanel, type Picked } from "./suggestions";
-import { DepartmentRequests } from "./departments";
+import { departmentName, DepartmentRequests } from "./departments";
 import { Handover } from "./handover";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
@@ -20,6 +20,7 @@ function describe(e: InquiryEvent): string {
   for (const [k, v] of Object.entries(d)) vars[k] = text(v);
   if (typeof d.due === "string") vars.due = when(d.due);
   if (typeof d.status === "string") vars.status = statusName(d.status);
+  if (typeof d.department === "string") vars.department = departmentName(d.department);
   if (typeof d.urgency === "string") vars.urgency = t(d.urgency === "urgent" ? "urgent" : "normal");
   vars.reason = d.reason ? `: ${String(d.reason)}` : "";
   let key = `ev.${e.type}`;
