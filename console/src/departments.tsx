@@ -1,8 +1,17 @@
 // Cross-department requests (R4.3): ask warehouse, logistics or tech for what is needed (its due
 // time comes from the policy), see what is still open, and record the department's answer.
+import { signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, departments, type DepartmentInfo, type InquiryEvent } from "./api";
 import { lang, t, when } from "./i18n";
+
+/** The departments as the policy names them, once loaded: the timeline shows "仓库", not "warehouse". */
+export const departmentNames = signal<Record<string, DepartmentInfo>>({});
+
+export function departmentName(id: string): string {
+  const d = departmentNames.value[id];
+  return d ? (lang.value === "en" ? d.name_en : d.name_zh) : id;
+}
 
 export function DepartmentRequests({
   inquiryId,
@@ -16,7 +25,13 @@ export function DepartmentRequests({
   const [known, setKnown] = useState<Record<string, DepartmentInfo>>({});
   const [error, setError] = useState("");
   useEffect(() => {
-    departments.list().then(setKnown).catch(() => setKnown({}));
+    departments
+      .list()
+      .then((found) => {
+        setKnown(found);
+        departmentNames.value = found;
+      })
+      .catch(() => setKnown({}));
   }, []);
   const answered = new Set(events.filter((e) => e.type === "department_answered").map((e) => String(e.data.request_id)));
   const open = events.filter((e) => e.type === "department_requested" && !answered.has(String(e.data.request_id)));

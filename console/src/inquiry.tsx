@@ -7,7 +7,7 @@ import { allows, type ActionName } from "./lifecycle";
 import { DisputePanel } from "./dispute";
 import { Deadline, isTyping } from "./queue";
 import { SuggestionsPanel, type Picked } from "./suggestions";
-import { DepartmentRequests } from "./departments";
+import { departmentName, DepartmentRequests } from "./departments";
 import { Handover } from "./handover";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
@@ -20,6 +20,7 @@ function describe(e: InquiryEvent): string {
   for (const [k, v] of Object.entries(d)) vars[k] = text(v);
   if (typeof d.due === "string") vars.due = when(d.due);
   if (typeof d.status === "string") vars.status = statusName(d.status);
+  if (typeof d.department === "string") vars.department = departmentName(d.department);
   if (typeof d.urgency === "string") vars.urgency = t(d.urgency === "urgent" ? "urgent" : "normal");
   vars.reason = d.reason ? `: ${String(d.reason)}` : "";
   let key = `ev.${e.type}`;
@@ -27,6 +28,8 @@ function describe(e: InquiryEvent): string {
   else if (e.type === "note" && d.delivery) key = `ev.delivery_${d.delivery === "sent" ? "sent" : "failed"}`;
   else if (e.type === "note" && d.unlinked) key = "ev.unlinked";
   else if (e.type === "replied" && d.content_ref) key = "ev.replied_from";
+  else if (e.type === "department_escalated" && d.action === "stopped") key = "ev.department_escalation_stopped";
+  else if (e.type === "department_breached" && !d.to) key = "ev.department_answered_late";
   else if (e.type === "note" && !d.text)
     vars.text = Object.entries(d)
       .map(([k, v]) => `${k}=${text(v)}`)

@@ -4,7 +4,8 @@
 - the timer queue (SQS message timers, second precision): warn, tell the customer, or breach;
 - a Scheduler timer (instants more than 15 minutes away): hands over to the queue near the instant;
 - the escalation state machine: one ladder step, returns the next state;
-- the reconciler rule: act on every overdue deadline whose timer was lost.
+- the reconciler rule: act on every overdue deadline whose timer was lost;
+- a cross-department request's named timer: its breach, notices and ladder (R4.3, departments/).
 """
 
 from __future__ import annotations
@@ -74,15 +75,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return dict(fired)
     if isinstance(parsed, TimerFired):
         return _fire(parsed.timer)
-    if isinstance(parsed, EscalationStep):
-        state = _enforcer.escalate(parsed.escalation)
+    if isinstance(parsed, EscalationStep):  # a deadline's ladder, or a department request's (R4.3)
+        stepper = composition.department_escalations() if parsed.escalation.request_id else _enforcer
+        state = stepper.escalate(parsed.escalation)
         logger.info("escalation step", extra=state.model_dump(mode="json"))
         return dict(state.model_dump(mode="json"))
     if isinstance(parsed, DepartmentDue):  # a cross-department request's due time (R4.3)
         from inquiry_desk.model import utc_now
 
         due = parsed.department
-        outcome = composition.department_requests().overdue(due.inquiry_id, due.request_id, utc_now())
+        outcome = composition.department_escalations().overdue(due.inquiry_id, due.request_id, utc_now())
         logger.info("department request due", extra={"request_id": due.request_id, "outcome": outcome})
         return {"verdict": outcome}
     assert isinstance(parsed, (Reconcile, ScheduledEvent))

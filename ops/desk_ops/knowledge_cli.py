@@ -1,6 +1,9 @@
 """`desk kb` and `desk templates`: the knowledge base and A/B template variants from the terminal.
 
-desk kb import FILE [--by NAME]   articles of a JSON file ({"articles": [...]}) as new articles
+desk kb import FILE [--by NAME] [--json]   articles of a JSON file ({"articles": [...]}), idempotently:
+                                  each row's `key` is its article (kb-<key>); new -> created,
+                                  same content -> unchanged, other content -> a new version;
+                                  a bad row is reported (row number, reason), the others imported
 desk kb list [--json]             the current version of every article
 desk templates ab [--json]        per A/B variant: inquiries, CSAT, reopens (R7.1)
 """
@@ -25,17 +28,45 @@ def _stores(stack: str | None) -> tuple[Any, Any, Any]:
 
 
 def cmd_kb_import(args: argparse.Namespace) -> int:
-    from inquiry_desk.knowledge.model import ArticleDraft
+    from inquiry_desk.knowledge.importer import import_articles
     from inquiry_desk.knowledge.service import KnowledgeService
     from inquiry_desk.model import utc_now
 
+    try:
+        raw = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        print(f"cannot read {args.file}: {err}")
+        return 2
+    entries = raw.get("articles") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        print(f'{args.file}: expected {{"articles": [...]}}')
+        return 2
     _, store, _ = _stores(args.stack)
-    service = KnowledgeService(store, utc_now)
-    raw = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    for entry in raw["articles"]:
-        article = service.create(ArticleDraft.model_validate(entry), args.by)
-        print(f"{article.content_ref}  {article.language:<5} {','.join(article.categories):<20} {article.title}")
-    return 0
+    report = import_articles(KnowledgeService(store, utc_now), entries, args.by)
+    if args.json:
+        rows = [
+            {
+                "row": r.row,
+                "key": r.key,
+                "outcome": r.outcome,
+                "content_ref": r.article.content_ref if r.article else None,
+                "error": r.error,
+            }
+            for r in report.rows
+        ]
+        print(json.dumps({"summary": report.summary(), "rows": rows}, ensure_ascii=False, indent=2))
+    else:
+        for r in report.rows:
+            if r.article is not None:
+                print(f"{r.outcome:<9} {r.article.content_ref:<40} {r.article.language:<5} {r.article.title}")
+            else:
+                print(f"error     row {r.row} ({r.key or 'no key'}): {r.error}")
+        counts = report.summary()
+        print(
+            f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+            f"{counts['error']} error(s) of {len(report.rows)} rows"
+        )
+    return 1 if report.errors else 0
 
 
 def cmd_kb_list(args: argparse.Namespace) -> int:
@@ -70,9 +101,12 @@ def cmd_templates_ab(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     kb = sub.add_parser("kb", help="the knowledge base (R7.2)")
     ksub = kb.add_subparsers(dest="kb_command", required=True)
-    imp = ksub.add_parser("import", help="add the articles of a JSON file (e.g. examples/knowledge.json)")
+    imp = ksub.add_parser(
+        "import", help="import the articles of a JSON file, idempotently by key (e.g. examples/knowledge.json)"
+    )
     imp.add_argument("file")
-    imp.add_argument("--by", default="importer", help="recorded as the author of version 1")
+    imp.add_argument("--by", default="importer", help="recorded as the author of the versions it writes")
+    imp.add_argument("--json", action="store_true", help="the summary and every row's outcome as JSON")
     imp.set_defaults(func=cmd_kb_import)
     lst = ksub.add_parser("list", help="every article's current version")
     lst.add_argument("--json", action="store_true")

@@ -79,11 +79,11 @@ def test_R7_2_an_agent_answers_from_a_suggested_article_and_the_timeline_shows_i
     page.fill("#department-ask textarea[name=needed]", "还有蓝色的库存吗 / blue in stock?")
     page.click("#department-ask button[type=submit]")
     expect(page.locator("#department-requests li")).to_have_count(1)
-    expect(page.locator("#timeline")).to_contain_text("请求 warehouse 部门")
+    expect(page.locator("#timeline")).to_contain_text("请求 仓库 部门")  # the policy's name, not the key
     page.fill("#department-requests input[name=answer]", "3 left")
     page.click("#department-requests button[type=submit]")
     expect(page.locator("#department-requests li")).to_have_count(0)
-    expect(page.locator("#timeline")).to_contain_text("warehouse 部门答复：3 left")
+    expect(page.locator("#timeline")).to_contain_text("仓库 部门答复：3 left")
     console.assert_accessible()
     console.shot("inquiry-departments-zh")
     assert console.errors == [], console.errors

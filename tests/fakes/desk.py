@@ -14,7 +14,7 @@ from inquiry_desk.customers.linking import CustomerService
 from inquiry_desk.deadlines.enforcer import DeadlineEnforcer
 from inquiry_desk.deadlines.planner import DeadlinePlanner
 from inquiry_desk.deadlines.policy import SlaPolicy, load_policy, shipped_policy_path
-from inquiry_desk.departments.service import department_timers
+from inquiry_desk.departments.service import DepartmentRequests, department_timers, load_departments
 from inquiry_desk.inquiries.service import InquiryService
 from inquiry_desk.intake.service import IntakeService
 from inquiry_desk.model import Channel, EventType, Identity, InboundMessage, Urgency
@@ -197,3 +197,10 @@ class Desk:
 
     def order_privacy(self) -> OrderPrivacy:
         return OrderPrivacy(self.orders(), self.repository, load_assistant_policy().order_number_pattern)
+
+    def departments(self) -> DepartmentRequests:
+        """As `composition.department_escalations`: requests with the breach's notices and ladder."""
+        calendar = self.policy.calendar(self.policy.defaults.calendar)
+        return DepartmentRequests(
+            self.inquiries(), load_departments(), lambda: calendar, self.notifier, self.ladders, self.clock
+        )

@@ -70,3 +70,15 @@ def test_R5_3_ensure_recreates_only_the_missing_named_schedules(timers: Any) -> 
     assert timers.ensure(inquiry_id, _timers(inquiry_id, "survey", "confirm-timeout")) == 0
     assert timers.ensure(inquiry_id, []) == 0
     assert timers.sync(inquiry_id, []) == {"created": 0, "moved": 0, "deleted": 2}
+
+
+def test_R4_3_a_moved_named_schedule_stays_enabled(stack: Any) -> None:
+    """UpdateSchedule replaces every setting: the adapter says State each time, so a moved schedule
+    (a department request's, the closing loop's) still fires (moto dropped an unsaid State)."""
+    client = boto3.client("scheduler", region_name="us-east-1")
+    group = stack.outputs[names.OUT_SCHEDULE_GROUP]
+    schedules = NamedScheduleSet(client, group, "arn:aws:lambda:us-east-1:123456789012:function:sla-timer", "r")
+    inquiry_id = f"Q{uuid.uuid4().hex[:10].upper()}"
+    schedules.sync(inquiry_id, _timers(inquiry_id, "dept"))
+    assert schedules.sync(inquiry_id, _timers(inquiry_id, "dept", at=AT + timedelta(hours=2)))["moved"] == 1
+    assert client.get_schedule(Name=f"{inquiry_id}-dept-e1", GroupName=group)["State"] == "ENABLED"

@@ -128,7 +128,7 @@ class EventType(StrEnum):
     # cross-department requests (departments/, R4.3)
     DEPARTMENT_REQUESTED = "department_requested"
     DEPARTMENT_ANSWERED = "department_answered"
-    DEPARTMENT_BREACHED = "department_breached"  # answered after its due time
+    DEPARTMENT_BREACHED = "department_breached"  # not answered by its due time
     # the assistant (assistant/, orders/): identity before order talk (R8.2), handoff (R1.7)
     IDENTITY_CHECKED = "identity_checked"
     HANDED_OFF = "handed_off"
@@ -141,6 +141,8 @@ class EventType(StrEnum):
     # handing over (console actions): to another agent or team, or up to the team's supervisors
     TRANSFERRED = "transferred"
     ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"
+    # a cross-department request still unanswered after its breach: one step of its ladder (R4.3)
+    DEPARTMENT_ESCALATED = "department_escalated"
 
 
 class Attachment(BaseModel):
@@ -386,6 +388,12 @@ class DepartmentRequestData(EventData):
     late: bool | None = None
     answered_at: str | None = None
     late_seconds: int | None = None
+    # the breach (the timer fired unanswered) and its ladder's steps (department_escalated)
+    ladder: str | None = None
+    step: int | None = None
+    action: str | None = None
+    to: str | None = None
+    why: str | None = None
 
 
 class IdentityCheckData(EventData):
@@ -496,6 +504,7 @@ EVENT_DATA: dict[EventType, type[EventData]] = {
     EventType.PROMISE_MET: MilestoneData,
     EventType.TRANSFERRED: HandoverData,
     EventType.ESCALATED_TO_SUPERVISOR: HandoverData,
+    EventType.DEPARTMENT_ESCALATED: DepartmentRequestData,
 }
 
 

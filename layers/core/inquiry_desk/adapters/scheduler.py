@@ -33,7 +33,7 @@ class SchedulerTimers:
             "ScheduleExpression": f"at({fire_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
             "ScheduleExpressionTimezone": "UTC",
             "FlexibleTimeWindow": {"Mode": "OFF"},
-            "State": "ENABLED",  # UpdateSchedule replaces every field: said, never left to a default
+            "State": "ENABLED",  # said on every update too: moto's UpdateSchedule drops an unsaid State
             "ActionAfterCompletion": "DELETE",
             "Target": {"Arn": self._target, "RoleArn": self._role, "Input": TimerFired(timer=timer).model_dump_json()},
         }
@@ -86,7 +86,7 @@ class NamedScheduleSet:
             "ScheduleExpression": f"at({timer.at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
             "ScheduleExpressionTimezone": "UTC",
             "FlexibleTimeWindow": {"Mode": "OFF"},
-            "State": "ENABLED",
+            "State": "ENABLED",  # said on every update too: moto's UpdateSchedule drops an unsaid State
             "ActionAfterCompletion": "DELETE",
             "Target": {
                 "Arn": timer.target or self._target,

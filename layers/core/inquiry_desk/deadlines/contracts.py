@@ -69,6 +69,9 @@ class LadderState(_Contract):
     wait_seconds: int = Field(default=0, ge=0, description="the Wait state's length before `step`")
     done: bool = False
     reason: str = ""
+    request_id: str | None = Field(
+        default=None, description="a cross-department request's ladder (R4.3, departments/): that request"
+    )
 
 
 class EscalationStep(_Contract):

@@ -20,19 +20,28 @@ class KnowledgeService:
         self._store = store
         self._now = now
 
-    def create(self, draft: ArticleDraft, by: str) -> Article:
+    def create(self, draft: ArticleDraft, by: str, article_id: str | None = None) -> Article:
+        """Version 1 of a new article; `article_id` fixed by the caller (an import's stable key)
+        or a new one. A fixed id that exists already is a conflict, never an overwrite."""
         at = self._now()
         article = Article(
             **_clean(draft).model_dump(),
-            article_id=new_id(at, "A"),
+            article_id=article_id or new_id(at, "A"),
             version=1,
             edited_by=by,
             edited_at=at,
             created_by=by,
             created_at=at,
         )
-        self._store.save(article)
+        try:
+            self._store.save(article)
+        except StaleArticle:
+            raise Conflict(f"article {article.article_id} exists already: re-read and edit") from None
         return article
+
+    def find(self, article_id: str) -> Article | None:
+        """The current version, or None when there is no such article."""
+        return self._store.current(article_id)
 
     def edit(
         self, article_id: str, draft: ArticleDraft, by: str, base_version: int, note: str | None = None
@@ -101,6 +110,11 @@ class KnowledgeService:
 def _same_language(article_language: str, wanted: str) -> bool:
     """zh-CN matches zh, en-GB matches en: the primary subtag decides."""
     return article_language.lower().split("-")[0] == wanted.lower().split("-")[0]
+
+
+def clean_draft(draft: ArticleDraft) -> ArticleDraft:
+    """The draft as it is stored: title and body trimmed, categories trimmed, unique and sorted."""
+    return _clean(draft)
 
 
 def _clean(draft: ArticleDraft) -> ArticleDraft:

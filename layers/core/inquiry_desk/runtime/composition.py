@@ -898,3 +898,22 @@ def policy_book() -> Any:
     if store is None:
         raise RuntimeError("the policy book needs the table (TABLE_NAME)")
     return PolicyBook(store, packaged_policy, utc_now, on_change=active_policies().invalidate)
+
+
+# --- cross-department requests past their due time (R4.3): sla_timer's side ------------------------
+def department_escalations() -> Any:
+    """Department requests with the breach's notices and ladder: the same notifier (SNS) and
+    escalation state machine as the deadlines' ladders (sla_timer only)."""
+    from inquiry_desk.adapters.aws import client
+    from inquiry_desk.adapters.stepfunctions import StepFunctionsLadders
+    from inquiry_desk.departments.service import DepartmentRequests, load_departments
+
+    p = policy()
+    return DepartmentRequests(
+        inquiry_service(),
+        load_departments(),
+        lambda: p.calendar(p.defaults.calendar),
+        notifier(),
+        StepFunctionsLadders(client("stepfunctions"), load(TimerSettings).escalation_state_machine_arn),
+        utc_now,
+    )
