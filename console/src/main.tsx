@@ -1,6 +1,6 @@
 // The console's shell: sign-in, the header (language, time zone, team, sign-out), the views.
 import { render } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { loadConfig, signIn, signOut, ApiError } from "./api";
 import { AdminPage } from "./admin";
 import { lang, setLang, setTimeZone, t, timeZone, type Lang } from "./i18n";
@@ -10,7 +10,19 @@ import { Monitor } from "./monitor";
 import { QueueView, VIEWS, team, type View } from "./queue";
 import { RecordPage } from "./record";
 import { isSupervisionPage, supervisionNav, SupervisionPage } from "./supervision";
-import { config, endSession, expired, go, isAdmin, isProductOnly, isSupervisor, route, session, setConfig } from "./state";
+import {
+  config,
+  endSession,
+  expired,
+  go,
+  isAdmin,
+  isProductOnly,
+  isSupervisor,
+  myTeams,
+  route,
+  session,
+  setConfig,
+} from "./state";
 import "./style.css";
 
 const ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/New_York", "UTC"];
@@ -93,7 +105,7 @@ function Header() {
         <label class="inline">
           {t("team")}
           <select id="team" value={team.value} onChange={(e) => (team.value = e.currentTarget.value)}>
-            {config.teams.map((name) => (
+            {myTeams().map((name) => (
               <option key={name} value={name}>
                 {name}
               </option>
@@ -135,6 +147,11 @@ function Nav({ current }: { current: string }) {
 }
 
 function Desk() {
+  const mine = myTeams();
+  useEffect(() => {
+    // the team picked last time on this browser, if it is still one of this user's teams
+    if (mine.length && !mine.includes(team.value)) team.value = mine[0];
+  }, [mine.join(",")]);
   const hash = route.value || (isProductOnly() ? "#/knowledge" : `#/view/${isSupervisor() ? "team" : "mine"}`);
   const [, kind, id] = isProductOnly() && !hash.startsWith("#/knowledge") ? ["", "knowledge"] : hash.split("/");
   let page;

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Inquiry } from "./api";
 import { band, countdown, statusName, t, when } from "./i18n";
 import { byDeadline, isOpen } from "./lifecycle";
-import { go, isSupervisor, now, session, usePoll } from "./state";
+import { go, isSupervisor, myTeams, now, session, usePoll } from "./state";
 
 export const VIEWS = ["mine", "team", "unassigned", "waiting", "breached"] as const;
 export type View = (typeof VIEWS)[number];
@@ -137,7 +137,10 @@ export function QueueView({ view }: { view: View }) {
       {items === null ? (
         <p>{t("loading")}</p>
       ) : items.length === 0 ? (
-        <p class="empty">{t("empty")}</p>
+        <>
+          <p class="empty">{t("empty")}</p>
+          {view === "team" && <OtherTeams />}
+        </>
       ) : (
         <ul class="rows" id="list">
           {items.map((i, n) => (
@@ -152,4 +155,28 @@ export function QueueView({ view }: { view: View }) {
 export function isTyping(event: KeyboardEvent): boolean {
   const el = event.target as HTMLElement | null;
   return Boolean(el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)));
+}
+
+/** An empty team queue points to the user's other teams that have open inquiries (counts of the
+ * last 7 days' open inquiries), so nobody mistakes one quiet team for a quiet desk. */
+function OtherTeams() {
+  const [counts, setCounts] = useState<[string, number][]>([]);
+  usePoll(async () => {
+    const mine = myTeams();
+    const open = (await api.recent()).filter(isOpen);
+    const byTeam = new Map<string, number>();
+    for (const i of open) if (i.team && i.team !== team.value && mine.includes(i.team)) byTeam.set(i.team, (byTeam.get(i.team) ?? 0) + 1);
+    setCounts([...byTeam.entries()].sort((a, b) => b[1] - a[1]));
+  }, [team.value]);
+  if (!counts.length) return null;
+  return (
+    <p class="other-teams" id="other-teams">
+      {t("otherTeams")}{" "}
+      {counts.map(([name, n]) => (
+        <button key={name} type="button" class="secondary" onClick={() => (team.value = name)}>
+          {name} ({n})
+        </button>
+      ))}
+    </p>
+  );
 }

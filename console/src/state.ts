@@ -60,3 +60,10 @@ export function isProductOnly(): boolean {
 export function isAdmin(): boolean {
   return Boolean(session.value?.groups.includes("admins"));
 }
+
+/** The teams the signed-in user works in (`team:<id>` groups); admins work in every team. */
+export function myTeams(): string[] {
+  const groups = session.value?.groups ?? [];
+  if (groups.includes("admins")) return config.teams;
+  return config.teams.filter((name) => groups.includes(`team:${name}`));
+}

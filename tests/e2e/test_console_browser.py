@@ -415,3 +415,23 @@ def test_a_wechat_inquiry_shows_its_48_hour_reply_window(console: Console, desk:
     expect(page.locator("#reply-window")).to_contain_text("wechat 回复窗口（48 小时）")
     expect(page.locator("#reply-window")).to_contain_text("还剩 1 天 23 小时")
     assert console.errors == []
+
+
+def test_an_agent_picks_only_among_their_own_teams_R8_2(console: Console, desk: RunningDesk) -> None:
+    """The team list is the user's teams (another team's queue would only answer 403), and a team
+    remembered from someone else's session on this browser gives way to one of theirs."""
+    from playwright.sync_api import expect
+
+    page = console.page
+    page.goto(f"{console.url}/console/")
+    page.evaluate("localStorage.setItem('desk.team', 'complaints')")  # left by another user
+    console.sign_in("orders-agent", lang="en")
+    options = page.locator("#team option").all_inner_texts()
+    assert options == ["orders"], options
+    page.goto(f"{console.url}/console/#/view/team")
+    expect(page.locator("#view-title")).to_contain_text("orders")
+    assert page.locator("p.error").count() == 0
+    page.click("#signout")
+    console.sign_in("supervisor", lang="en")
+    assert len(page.locator("#team option").all_inner_texts()) > 1  # every team of the demo supervisor
+    assert console.errors == []
