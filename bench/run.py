@@ -670,7 +670,10 @@ def bench_suggestions() -> Metrics:
 
 
 def main() -> None:
-    results: Metrics = {}
+    """`python -m bench.run` runs every section; `python -m bench.run triage "triage fresh"` runs the
+    named sections (their names as printed, or a prefix) and keeps the other figures of latest.json."""
+    wanted = [a.lower() for a in sys.argv[1:]]
+    results: Metrics = json.loads(OUT.read_text()) if wanted and OUT.exists() else {}
     for name, bench in (
         ("cold import", bench_cold_import),
         ("triage", bench_triage),
@@ -685,6 +688,8 @@ def main() -> None:
         ("suggestions", bench_suggestions),
         ("bot", _bench_bot),
     ):
+        if wanted and not any(name.startswith(w) for w in wanted):
+            continue
         print(f"running {name} ...", flush=True)
         try:
             results.update(bench())
