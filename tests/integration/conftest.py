@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,48 @@ def runner(stack: LocalStack) -> LambdaRunner:
 @pytest.fixture
 def dynamodb(stack: LocalStack) -> Any:
     return boto3.client("dynamodb", region_name="us-east-1")
+
+
+@contextlib.contextmanager
+def table_writes(table: str) -> Iterator[list[str]]:
+    """The write requests to `table` that succeeded in this thread while the block ran (the
+    handlers run in-process, in the caller's thread). Counting the whole table's items instead also
+    counts what earlier tests' background work (Step Functions executions, ladders) writes
+    meanwhile. Only outermost calls count: a transaction moto cancels (rolled back) writes nothing."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    caller, seen, depth = threading.get_ident(), [], [0]
+    originals = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
+
+    def wrap(name: str) -> Any:
+        original = originals[name]
+
+        def written(self: Any, *args: Any, **kwargs: Any) -> Any:
+            mine = threading.get_ident() == caller
+            outermost = mine and depth[0] == 0
+            if mine:
+                depth[0] += 1
+            try:
+                result = original(self, *args, **kwargs)  # raises when nothing was written
+            finally:
+                if mine:
+                    depth[0] -= 1
+            if outermost and table in repr((args, kwargs)):
+                seen.append(name)
+            return result
+
+        return written
+
+    for name in _WRITES:
+        setattr(DynamoDBBackend, name, wrap(name))
+    try:
+        yield seen
+    finally:
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)
+
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 
 
 def count_items(client: Any, table: str) -> int:
