@@ -13,12 +13,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from inquiry_desk.triage.normalise import keyword_pattern, normalise
+from inquiry_desk.triage.normalise import keyword_pattern, normalise, strip_quoted
 
 _UNSPACED = re.compile(r"([\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]+)")
 _TOKEN = re.compile(r"[^\W_]+")
 _DIGITS = re.compile(r"\d+")
-RULE_VALUE = 0.15  # rule features keep this strength however long the text (emails are long); chosen by CV
+RULE_VALUE = 0.075  # rule features keep this strength however long the text (emails are long); chosen by CV
 HIT_CAP = 3
 HIT_POWER = 0.5
 PER_KEYWORD = True
@@ -65,8 +65,9 @@ def text_features(normalised: str) -> set[str]:
 def extract(
     text: str, categories: RuleSet, signals: RuleSet
 ) -> tuple[dict[str, float], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """L2-normalised binary text features plus the rule features; also the keywords and signals hit."""
-    normalised = normalise(text)
+    """L2-normalised binary text features plus the rule features; also the keywords and signals hit
+    (all of the customer's own words: quoted replies and sign-offs left out)."""
+    normalised = normalise(strip_quoted(text))
     feats = text_features(normalised)
     keyword_hits = categories.matches(normalised)
     signal_hits = signals.matches(normalised)
