@@ -380,8 +380,10 @@ def deliver_streams_asynchronously() -> None:
         _streams = _StreamPump()
 
 
-def drain_streams(timeout: float = 30.0) -> None:
-    """Wait until every stream record written so far has been delivered (tests, benchmarks)."""
+def drain_streams(timeout: float = 120.0) -> None:
+    """Wait until every stream record written so far has been delivered (tests, benchmarks). The
+    consumers run one record batch at a time through the in-process Lambda runner: after a test that
+    wrote thousands of items, on a loaded 2-core machine, that takes more than half a minute."""
     if _streams is not None and not _streams.idle.wait(timeout):
         raise TimeoutError("stream consumers did not finish")
 
