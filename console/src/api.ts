@@ -31,6 +31,10 @@ export interface Inquiry {
   owner?: string | null;
   first_response_at?: string | null;
   result?: string | null;
+  promised_by?: string | null;
+  cause?: string | null;
+  solution?: string | null;
+  customer_todos?: string[];
   satisfaction?: number | null;
   language?: string | null;
   subject?: string | null;
@@ -234,7 +238,7 @@ export const api = {
     call<{ inquiry_id: string }>("/api/inquiries", { method: "POST", body: JSON.stringify(fields) }).then(
       (b) => b.inquiry_id,
     ),
-  act: (id: string, action: string, fields: Record<string, string | number> = {}) =>
+  act: (id: string, action: string, fields: Record<string, string | number | string[]> = {}) =>
     call<{ inquiry: Inquiry }>(`/api/inquiries/${enc(id)}/actions`, {
       method: "POST",
       body: JSON.stringify({ action, ...fields }),

@@ -11,7 +11,7 @@ import { departmentName, DepartmentRequests } from "./departments";
 import { Handover } from "./handover";
 import { config, endSession, go, now, session, usePoll } from "./state";
 
-type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note";
+type Form = null | "resolve" | "wait_on_customer" | "reopen" | "note" | "promise_met";
 
 function describe(e: InquiryEvent): string {
   const d = e.data ?? {};
@@ -114,7 +114,7 @@ export function InquiryPage({ id }: { id: string }) {
   };
   usePoll(refresh, [id]);
 
-  const act = async (action: ActionName, fields: Record<string, string | number> = {}): Promise<boolean> => {
+  const act = async (action: ActionName, fields: Record<string, string | number | string[]> = {}): Promise<boolean> => {
     setBusy(true);
     try {
       await api.act(id, action, fields);
@@ -159,9 +159,25 @@ export function InquiryPage({ id }: { id: string }) {
 
   const submitForm = async (event: Event) => {
     event.preventDefault();
-    const value = String(new FormData(event.currentTarget as HTMLFormElement).get("value") ?? "").trim();
-    if (!form || (form !== "wait_on_customer" && !value)) return;
-    const field = form === "resolve" ? "result" : form === "note" ? "text" : "reason";
+    const data = new FormData(event.currentTarget as HTMLFormElement);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
+    const value = text("value");
+    if (!form || (form !== "wait_on_customer" && form !== "promise_met" && !value)) return;
+    if (form === "resolve") {
+      // R2.8: the cause, what was done, the customer's own to-dos and a promised completion
+      const fields: Record<string, string | number | string[]> = { result: value };
+      if (text("cause")) fields.cause = text("cause");
+      if (text("solution")) fields.solution = text("solution");
+      const todos = text("todos")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean);
+      if (todos.length) fields.customer_todos = todos;
+      if (text("promise")) fields.promise_working_days = Number(text("promise"));
+      await act("resolve", fields);
+      return;
+    }
+    const field = form === "note" ? "text" : form === "promise_met" ? "note" : "reason";
     await act(form, value ? { [field]: value } : {});
   };
 
@@ -185,7 +201,17 @@ export function InquiryPage({ id }: { id: string }) {
   };
 
   const deadlineEvents = data.events.filter((e) => e.type.startsWith("deadline_") || e.type === "escalated");
-  const formLabel = { resolve: t("resolveResult"), wait_on_customer: t("waitReason"), reopen: t("reopenReason"), note: t("note") };
+  const formLabel = {
+    resolve: t("resolveResult"),
+    wait_on_customer: t("waitReason"),
+    reopen: t("reopenReason"),
+    note: t("note"),
+    promise_met: t("promiseMetNote"),
+  };
+  // a promise made at the latest resolution and not yet recorded as met (R2.8)
+  const lastResolved = Math.max(-1, ...data.events.filter((e) => e.type === "resolved").map((e) => e.seq));
+  const promiseOpen =
+    Boolean(i.promised_by) && !data.events.some((e) => e.type === "promise_met" && e.seq > lastResolved);
 
   return (
     <article class="inquiry" aria-labelledby="inquiry-title">
@@ -206,6 +232,37 @@ export function InquiryPage({ id }: { id: string }) {
           {i.inquiry_id} · {i.channel} · {t("category")} {i.category || "-"} · {t("team")} {i.team || "-"} · {t("owner")}{" "}
           {i.owner || "-"} · {t("received")} {when(i.received_at)}
         </p>
+        {(i.cause || i.solution || i.customer_todos?.length || i.promised_by) && (
+          <dl class="resolution" id="resolution">
+            {i.cause && (
+              <>
+                <dt>{t("resolveCause")}</dt>
+                <dd>{i.cause}</dd>
+              </>
+            )}
+            {i.solution && (
+              <>
+                <dt>{t("resolveSolution")}</dt>
+                <dd>{i.solution}</dd>
+              </>
+            )}
+            {Boolean(i.customer_todos?.length) && (
+              <>
+                <dt>{t("customerTodos")}</dt>
+                <dd>{i.customer_todos?.join("; ")}</dd>
+              </>
+            )}
+            {i.promised_by && (
+              <>
+                <dt>{t("promisedBy")}</dt>
+                <dd>
+                  {when(i.promised_by)}
+                  {!promiseOpen && ` · ${t("promiseMet")}`}
+                </dd>
+              </>
+            )}
+          </dl>
+        )}
       </header>
 
       <div class="actions" role="toolbar" aria-label={t("status")}>
@@ -234,6 +291,11 @@ export function InquiryPage({ id }: { id: string }) {
             {t("resolve")}
           </button>
         )}
+        {allows(i, "promise_met") && promiseOpen && (
+          <button id="promise-met" class="secondary" disabled={busy} onClick={() => setForm("promise_met")}>
+            {t("promiseMet")}
+          </button>
+        )}
         {allows(i, "reopen") && (
           <button id="reopen" disabled={busy} onClick={() => setForm("reopen")}>
             {t("reopen")}
@@ -248,8 +310,33 @@ export function InquiryPage({ id }: { id: string }) {
         <form class="action-form" id={`form-${form}`} onSubmit={submitForm}>
           <label>
             {formLabel[form]}
-            <textarea name="value" rows={3} required={form !== "wait_on_customer"} ref={(el) => el?.focus()} />
+            <textarea
+              name="value"
+              rows={3}
+              required={form !== "wait_on_customer" && form !== "promise_met"}
+              ref={(el) => el?.focus()}
+            />
           </label>
+          {form === "resolve" && (
+            <>
+              <label>
+                {t("resolveCause")}
+                <input name="cause" maxLength={5000} />
+              </label>
+              <label>
+                {t("resolveSolution")}
+                <textarea name="solution" rows={2} maxLength={5000} />
+              </label>
+              <label>
+                {t("resolveTodos")}
+                <textarea name="todos" rows={2} />
+              </label>
+              <label>
+                {t("resolvePromise")}
+                <input name="promise" type="number" min={0} max={60} inputMode="numeric" />
+              </label>
+            </>
+          )}
           <div class="actions">
             <button type="submit" id="confirm" disabled={busy}>
               {form === "resolve" ? t("confirmResolve") : t("confirm")}

@@ -13,7 +13,8 @@ export type ActionName =
   | "reopen"
   | "note"
   | "transfer"
-  | "escalate";
+  | "escalate"
+  | "promise_met";
 
 const OPEN: Status[] = ["new", "acknowledged", "in_progress", "waiting_on_customer"];
 
@@ -28,6 +29,7 @@ const ALLOWED: Record<ActionName, Status[]> = {
   note: [...OPEN, "resolved", "closed"],
   transfer: OPEN,
   escalate: OPEN,
+  promise_met: ["resolved", "closed"],
 };
 
 export function allows(inquiry: Inquiry, action: ActionName): boolean {

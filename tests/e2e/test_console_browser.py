@@ -219,13 +219,30 @@ def test_agent_works_an_inquiry_from_queue_to_resolution(console: Console, desk:
     console.shot("inquiry-zh")
 
     page.click("#resolve")
-    page.fill("#form-resolve textarea", "已指导客户重新配对 re-paired")
+    page.fill("#form-resolve textarea[name=value]", "已指导客户重新配对 re-paired")
+    # R2.8: cause, what was done, the customer's own to-dos and a promise in working days
+    page.fill("#form-resolve input[name=cause]", "耳机与手机配对信息丢失")
+    page.fill("#form-resolve textarea[name=solution]", "远程指导清除配对记录后重新配对")
+    page.fill("#form-resolve textarea[name=todos]", "保留购买凭证\n如再次断连请录屏")
+    page.fill("#form-resolve input[name=promise]", "2")
     page.click("#confirm")
     expect(page.locator("#status")).to_have_attribute("data-status", "resolved")
     expect(page.locator("#resolve")).to_have_count(0)
     expect(page.locator("#reply")).to_have_count(0)
     expect(page.locator("#reopen")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text("re-paired")
+    expect(page.locator("#resolution")).to_contain_text("耳机与手机配对信息丢失")
+    expect(page.locator("#resolution")).to_contain_text("保留购买凭证; 如再次断连请录屏")
+    resolved = requests.get(
+        f"{desk.url}/api/inquiries/{inquiry_id}", headers={"Authorization": f"Bearer {desk.token('agent')}"}, timeout=30
+    ).json()["inquiry"]
+    assert resolved["customer_todos"] == ["保留购买凭证", "如再次断连请录屏"] and resolved["promised_by"]
+    assert resolved["solution"] == "远程指导清除配对记录后重新配对"
+    page.click("#promise-met")
+    page.fill("#form-promise_met textarea[name=value]", "已确认恢复正常")
+    page.click("#confirm")
+    expect(page.locator("#timeline")).to_contain_text("确认承诺已完成：已确认恢复正常")
+    expect(page.locator("#promise-met")).to_have_count(0)
 
     page.select_option("#lang", "en")
     expect(page.locator("#status")).to_have_text("resolved")
