@@ -236,13 +236,13 @@ export function InquiryPage({ id }: { id: string }) {
           <dl class="resolution" id="resolution">
             {i.cause && (
               <>
-                <dt>{t("resolveCause")}</dt>
+                <dt>{t("resolutionCause")}</dt>
                 <dd>{i.cause}</dd>
               </>
             )}
             {i.solution && (
               <>
-                <dt>{t("resolveSolution")}</dt>
+                <dt>{t("resolutionSolution")}</dt>
                 <dd>{i.solution}</dd>
               </>
             )}
