@@ -265,8 +265,9 @@ class FakeInquiryRepository:
     def team_queue(self, team: str, limit: int = 50) -> list[Inquiry]:
         return [i.model_copy(deep=True) for _, i in self._team(team)[:limit]]
 
-    def overdue(self, team: str, now: datetime, limit: int = 100) -> list[Inquiry]:
-        return [i.model_copy(deep=True) for k, i in self._team(team) if k < _iso(now)][:limit]
+    def overdue(self, team: str, now: datetime, limit: int = 100, newest_first: bool = False) -> list[Inquiry]:
+        late = [i for k, i in self._team(team) if k < _iso(now)]
+        return [i.model_copy(deep=True) for i in (late[::-1] if newest_first else late)[:limit]]
 
     @staticmethod
     def _newest_first(inquiries: list[Inquiry], limit: int) -> list[Inquiry]:

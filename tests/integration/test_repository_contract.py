@@ -302,6 +302,11 @@ def test_R3_1_overdue_is_open_work_whose_next_deadline_has_passed(repo: Any) -> 
     _new(repo, team=team)  # no deadline
     _new(repo, team=team, status=Status.CLOSED, next_deadline_at=now - timedelta(hours=1))
     assert [i.inquiry_id for i in repo.overdue(team, now)] == [late.inquiry.inquiry_id]
+    later = _new(repo, team=team, next_deadline_at=now - timedelta(minutes=1))
+    ids = [late.inquiry.inquiry_id, later.inquiry.inquiry_id]
+    assert [i.inquiry_id for i in repo.overdue(team, now)] == ids  # longest overdue first
+    assert [i.inquiry_id for i in repo.overdue(team, now, newest_first=True)] == ids[::-1]
+    assert [i.inquiry_id for i in repo.overdue(team, now, limit=1, newest_first=True)] == ids[1:]
 
 
 def test_R1_3_customer_inquiries_newest_first(repo: Any) -> None:

@@ -291,6 +291,22 @@ def test_R3_1_the_reconciler_fires_an_overdue_deadline_whose_timer_was_lost(desk
     assert len(_events(desk, inquiry_id, EventType.DEADLINE_BREACHED)) == 1 and desk.ladders.starts == 1
 
 
+def test_R3_1_a_lost_timer_is_found_behind_a_page_of_long_breached_inquiries(desk: Desk) -> None:
+    """A bad day: more than a page (100) of the team's inquiries breached long ago and still
+    waiting for a person. The sweep reads the most recently overdue first, so a timer lost just now
+    is not hidden behind them."""
+    for n in range(101):
+        desk.intake().receive(inbound(Channel.CHAT, f"old-{n}", "我要退货 return", T0 - timedelta(hours=2)))
+    desk.timers.lose()
+    desk.clock.at = T0
+    inquiry_id = _open(desk)
+    desk.timers.lose()
+    desk.clock.at = T0 + timedelta(minutes=5)
+    desk.enforcer().reconcile(["aftersales"])
+    [breach] = _events(desk, inquiry_id, EventType.DEADLINE_BREACHED)
+    assert breach["kind"] == "acknowledge"
+
+
 def test_the_reconciler_leaves_work_that_is_not_overdue(desk: Desk) -> None:
     inquiry_id = _open(desk)
     desk.clock.at = T0 + timedelta(seconds=10)

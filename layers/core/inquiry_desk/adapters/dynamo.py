@@ -353,7 +353,7 @@ class DynamoInquiryRepository:
         """A team's open inquiries, the next deadline first (urgent first on a tie)."""
         return self._query_inquiries("GSI1", f"TEAM#{team}", limit, forward=True)
 
-    def overdue(self, team: str, now: datetime, limit: int = 100) -> list[Inquiry]:
+    def overdue(self, team: str, now: datetime, limit: int = 100, newest_first: bool = False) -> list[Inquiry]:
         """A team's open inquiries whose next deadline is before `now` (the sparse GSI1, so cheap)."""
         page = self._db.query(
             TableName=self._table,
@@ -361,6 +361,7 @@ class DynamoInquiryRepository:
             KeyConditionExpression="GSI1PK = :pk AND GSI1SK < :now",
             ExpressionAttributeValues={":pk": {"S": f"TEAM#{team}"}, ":now": {"S": _iso(now)}},
             Limit=limit,
+            ScanIndexForward=not newest_first,
         )
         return [Inquiry.model_validate(_strip_keys(_plain(i))) for i in page.get("Items", [])]
 

@@ -181,7 +181,9 @@ class DeadlineEnforcer:
         """Act on every overdue deadline again (a lost timer must not mean a silent breach)."""
         now, fired = self._now(), 0
         for team in teams:
-            for inquiry in self._repo.overdue(team, now):
+            # most recently overdue first: a lost timer is recent, and a team with more than a page
+            # of long-breached inquiries (a bad day) must not hide it from the sweep
+            for inquiry in self._repo.overdue(team, now, newest_first=True):
                 timeline = self._repo.timeline(inquiry.inquiry_id)
                 if timeline is None:
                     continue
