@@ -86,6 +86,7 @@ class Desk:
 
     def __post_init__(self) -> None:
         self.planner = DeadlinePlanner(self.policy)
+        self.pauses: list[float] = []  # the backoff a contended change would have slept
 
     def intake(self, join_window: timedelta | None = None) -> IntakeService:
         window = timedelta(minutes=self.policy.join_window.minutes) if join_window is None else join_window
@@ -99,7 +100,7 @@ class Desk:
         )
 
     def inquiries(self) -> InquiryService:
-        return InquiryService(self.repository, self.planner)
+        return InquiryService(self.repository, self.planner, pause=self.pauses.append)
 
     def customers(self) -> CustomerService:
         return CustomerService(self.repository, self.inquiries())

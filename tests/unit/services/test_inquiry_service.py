@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from inquiry_desk.errors import InvalidTransition, NotFound, PayloadError
 from inquiry_desk.inquiries.lifecycle import Action
-from inquiry_desk.inquiries.service import InquiryService
+from inquiry_desk.inquiries.service import CHANGE_ATTEMPTS, InquiryService
 from inquiry_desk.model import Channel, Direction, EventType, Status, Urgency
 from inquiry_desk.ports import StaleInquiry
 
@@ -167,8 +167,21 @@ def test_a_change_that_keeps_losing_gives_up_with_stale_inquiry(desk: Desk) -> N
     repo = _Contended(losses=0)
     desk.repository = repo
     inquiry_id = _open(desk)
-    repo.losses = 3
+    repo.losses = CHANGE_ATTEMPTS
     with pytest.raises(StaleInquiry):
         desk.inquiries().act(inquiry_id, Action.ACKNOWLEDGE, "agent-7", T0)
     timeline = repo.timeline(inquiry_id)
     assert timeline is not None and timeline.inquiry.status is Status.NEW  # the agent's change did not land
+    # between attempts it backed off, longer each time (jittered: at most 0.05 s x 2^attempt)
+    assert len(desk.pauses) == CHANGE_ATTEMPTS - 1
+    assert all(0 <= p <= 0.05 * 2 ** (n + 1) for n, p in enumerate(desk.pauses))
+
+
+def test_a_change_that_loses_a_few_races_still_lands(desk: Desk) -> None:
+    """A timer's record and the dispatcher's delivery status on the same inquiry (CI, under load)."""
+    repo = _Contended(losses=0)
+    desk.repository = repo
+    inquiry_id = _open(desk)
+    repo.losses = CHANGE_ATTEMPTS - 1
+    acked = desk.inquiries().act(inquiry_id, Action.ACKNOWLEDGE, "agent-7", T0)
+    assert acked.status is Status.ACKNOWLEDGED

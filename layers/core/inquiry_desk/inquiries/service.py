@@ -7,6 +7,8 @@ re-read and the change re-decided when another writer got there first.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +33,9 @@ class Change:
     dedupe_key: str | None = None  # written with the change, once: a second write raises DuplicateMessage
 
 
+CHANGE_ATTEMPTS = 6  # a read-decide-write that keeps losing races after ~3 s of backoff gives up
+
+
 class InquiryService:
     def __init__(
         self,
@@ -39,8 +44,10 @@ class InquiryService:
         promise: Callable[[Inquiry, datetime, int], datetime] | None = None,
         default_promise_days: int | None = None,
         milestones: Callable[[Inquiry, datetime, datetime], dict[str, datetime]] | None = None,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self._repo = repository
+        self._pause = pause  # between attempts of a change that lost a race (jittered backoff)
         self._planner = planner
         self._promise = promise  # "X working days" -> an instant in the team's calendar (R2.8)
         self._default_promise_days = default_promise_days
@@ -120,7 +127,12 @@ class InquiryService:
         return self._change(inquiry_id, decide)
 
     def _change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
-        for _attempt in range(3):
+        """Read, decide, write conditionally on the version read; a change that lost the race to
+        another writer (an agent, the dispatcher recording a delivery, a timer) decides again on the
+        inquiry as it is now, after a short jittered pause so concurrent writers spread out."""
+        for attempt in range(CHANGE_ATTEMPTS):
+            if attempt:
+                self._pause(random.uniform(0, 0.05 * 2**attempt))  # jitter, not secrecy
             timeline = self._repo.timeline(inquiry_id)
             if timeline is None:
                 raise NotFound(f"no inquiry {inquiry_id}")
