@@ -185,3 +185,47 @@ def test_a_change_that_loses_a_few_races_still_lands(desk: Desk) -> None:
     repo.losses = CHANGE_ATTEMPTS - 1
     acked = desk.inquiries().act(inquiry_id, Action.ACKNOWLEDGE, "agent-7", T0)
     assert acked.status is Status.ACKNOWLEDGED
+
+
+class _Racing(FakeInquiryRepository):
+    """Another delivery of the same timer records the same breach between our read and our write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raced = False
+
+    def append(
+        self, inquiry: Any, expected_version: int, events: Any, message: Any = None, dedupe_key: Any = None
+    ) -> None:
+        if not self.raced and events and events[0].type is EventType.DEADLINE_BREACHED:
+            self.raced = True
+            assert InquiryService(self).record_once(inquiry.inquiry_id, T0, "other", EventType.DEADLINE_BREACHED, _MARK)
+        super().append(inquiry, expected_version, events, message, dedupe_key)
+
+
+_MARK = {"kind": "acknowledge", "episode": 1, "due": "2026-03-02T02:00:30+00:00"}
+
+
+def test_R3_1_a_breach_two_timer_deliveries_race_to_record_is_recorded_once(desk: Desk) -> None:
+    repo = _Racing()
+    desk.repository = repo
+    inquiry_id = _open(desk)
+    # the other delivery wins; ours decides again on the inquiry as it is now and records nothing
+    assert desk.inquiries().record_once(inquiry_id, T0, "sla", EventType.DEADLINE_BREACHED, _MARK) is False
+    assert desk.inquiries().record_once(inquiry_id, T0, "sla", EventType.DEADLINE_BREACHED, _MARK) is False
+    timeline = repo.timeline(inquiry_id)
+    assert timeline is not None
+    assert [e.actor for e in timeline.events if e.type is EventType.DEADLINE_BREACHED] == ["other"]
+    # another episode of the same deadline is another breach
+    assert desk.inquiries().record_once(inquiry_id, T0, "sla", EventType.DEADLINE_BREACHED, {**_MARK, "episode": 2})
+
+
+def test_R2_6_a_progress_notice_two_deliveries_race_to_send_reaches_the_customer_once(desk: Desk) -> None:
+    inquiry_id = _open(desk)
+    mark = {"kind": "progress_notice", "episode": 1}
+    service = desk.inquiries()
+    for _ in range(2):
+        service.notify_customer(inquiry_id, "还在处理", T0, "sla", EventType.PROGRESS_NOTIFIED, mark, once=True)
+    timeline = desk.repository.timeline(inquiry_id)
+    assert timeline is not None
+    assert len([m for m in timeline.messages if m.direction is Direction.OUTBOUND]) == 1

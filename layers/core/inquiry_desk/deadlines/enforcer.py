@@ -127,16 +127,17 @@ class DeadlineEnforcer:
     def _carry_out(self, inquiry: Inquiry, due: TimerSpec, decision: enforcement.Decision, now: datetime) -> None:
         inquiry_id, kind, episode, deadline = inquiry.inquiry_id, due.kind, due.episode, decision.deadline
         mark = {"kind": kind, "episode": episode, "due": deadline.due.isoformat() if deadline else None}
+        # recorded once even when two deliveries of a timer race; only the one that recorded acts
         if decision.verdict is Verdict.WARN_OWNER:
-            self._notify(inquiry, "deadline_warning", f"{kind} due soon", decision.reason, audience="owner")
-            self._inquiries.record(inquiry_id, now, SYSTEM, EventType.DEADLINE_WARNED, mark)
+            if self._inquiries.record_once(inquiry_id, now, SYSTEM, EventType.DEADLINE_WARNED, mark):
+                self._notify(inquiry, "deadline_warning", f"{kind} due soon", decision.reason, audience="owner")
         elif decision.verdict is Verdict.NOTIFY_CUSTOMER_PROGRESS:
-            self._tell_customer_progress(inquiry, mark, now)
+            self._tell_customer_progress(inquiry, mark, now, once=True)
         elif decision.verdict is Verdict.BREACH:
-            self._inquiries.record(
+            breached = self._inquiries.record_once(
                 inquiry_id, now, SYSTEM, EventType.DEADLINE_BREACHED, {**mark, "ladder": decision.ladder}
             )
-            if decision.ladder:
+            if breached and decision.ladder:
                 self._ladders.start(
                     enforcement.ladder_name(inquiry_id, kind, episode),
                     LadderState(
@@ -245,7 +246,9 @@ class DeadlineEnforcer:
         self._notify(inquiry, "escalation", f"{kind} overdue", result.reason, audience=audience)
         self._inquiries.record(inquiry.inquiry_id, now, SYSTEM, EventType.ESCALATED, data)
 
-    def _tell_customer_progress(self, inquiry: Inquiry, mark: dict[str, Any], now: datetime) -> None:
+    def _tell_customer_progress(
+        self, inquiry: Inquiry, mark: dict[str, Any], now: datetime, once: bool = False
+    ) -> None:
         """R2.6: before the promised resolution passes, the customer hears how it is going, on their
         own channel (through the outbox), in their language."""
         resolve = next(
@@ -259,7 +262,9 @@ class DeadlineEnforcer:
         zone = ZoneInfo(self._policy.calendars[self._policy.defaults.calendar].timezone)
         due = (resolve.due if resolve else now).astimezone(zone).strftime("%Y-%m-%d %H:%M")
         text = render("progress", inquiry.language, due=due)
-        self._inquiries.notify_customer(inquiry.inquiry_id, text, now, SYSTEM, EventType.PROGRESS_NOTIFIED, mark)
+        self._inquiries.notify_customer(
+            inquiry.inquiry_id, text, now, SYSTEM, EventType.PROGRESS_NOTIFIED, mark, once=once
+        )
 
     def _notify(self, inquiry: Inquiry, kind: str, subject: str, reason: str, audience: str) -> None:
         self._notifier.notify(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -90,11 +90,16 @@ class InquiryService:
         data: dict[str, Any],
         content_ref: str | None = None,
         lineage: dict[str, str] | None = None,
+        once: bool = False,
     ) -> Inquiry:
         """A system message to the customer (e.g. a progress notice, R2.6): stored in the outbox on
-        the customer's own channel with its timeline event, atomically; the dispatcher sends it."""
+        the customer's own channel with its timeline event, atomically; the dispatcher sends it.
+        `once`: not when the timeline already has this event for the same deadline kind and
+        episode (two timer deliveries racing: the customer hears it once)."""
 
-        def decide(timeline: Timeline) -> Change:
+        def decide(timeline: Timeline) -> Change | None:
+            if once and already_marked(timeline.events, event_type, data):
+                return None
             message = self._outbound(timeline.inquiry, text, at, actor, content_ref, lineage)
             return _with_event(
                 timeline.inquiry,
@@ -120,6 +125,23 @@ class InquiryService:
         return self._change(
             inquiry_id, lambda timeline: _with_event(timeline.inquiry, at, actor, event_type, data, changes)
         )
+
+    def record_once(
+        self, inquiry_id: str, at: datetime, actor: str, event_type: EventType, data: dict[str, Any]
+    ) -> bool:
+        """A deadline's warning or breach (`kind` and `episode` in `data`) recorded at most once,
+        decided again on the inquiry as it is at each attempt: two deliveries of the same timer
+        racing (SQS is at least once) record it once, and only the one that recorded it says True
+        (so only it notifies anyone)."""
+        recorded = False
+
+        def decide(timeline: Timeline) -> Change | None:
+            nonlocal recorded
+            recorded = not already_marked(timeline.events, event_type, data)
+            return _with_event(timeline.inquiry, at, actor, event_type, data) if recorded else None
+
+        self._change(inquiry_id, decide)
+        return recorded
 
     def change(self, inquiry_id: str, decide: Callable[[Timeline], Change | None]) -> Inquiry:
         """One read-decide-write change decided elsewhere (e.g. the customer's verdict); `decide`
@@ -231,3 +253,13 @@ def _with_event(
         update={**(changes or {}), "updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
     )
     return Change(advanced, [event], message)
+
+
+def already_marked(events: Sequence[InquiryEvent], event_type: EventType, mark: dict[str, Any]) -> bool:
+    """Whether `events` already hold `event_type` for the deadline kind and episode `mark` names."""
+    return any(
+        e.type is event_type
+        and e.data.get("kind") == mark.get("kind")
+        and int(e.data.get("episode", 0)) == int(mark.get("episode", 0))
+        for e in events
+    )
