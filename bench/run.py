@@ -589,9 +589,18 @@ def bench_size() -> Metrics:
 
 
 def _bench_closing_loop() -> Metrics:
-    from bench.loop import bench_closing_loop
-
-    return bench_closing_loop()
+    """In a process of its own: the 10,000-stored section already deployed the stack into this
+    process's in-process emulator (moto's state is per process), so a second deploy here fails."""
+    code = (
+        "import json; from bench.loop import bench_closing_loop; "
+        "print('BENCH-JSON ' + json.dumps(bench_closing_loop()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=3600)
+    found = [line for line in done.stdout.splitlines() if line.startswith("BENCH-JSON ")]
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"closing-the-loop bench exited {done.returncode}")
+    result: Metrics = json.loads(found[-1][len("BENCH-JSON ") :])
+    return result
 
 
 def _bench_bot() -> Metrics:
@@ -690,6 +699,7 @@ def main() -> None:
     ):
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
+        results.pop(f"failed_{name.replace(' ', '_')}", None)  # a section run again says anew
         print(f"running {name} ...", flush=True)
         try:
             results.update(bench())

@@ -27,6 +27,8 @@ SYSTEM = "sla"
 # survey sent starts its reminder, an answer ends it (R5.3); a promise met ends its progress
 # updates (R2.8).
 _NAMED_TIMERS_FOLLOW = frozenset({EventType.SURVEY_SENT, EventType.SURVEY_ANSWERED, EventType.PROMISE_MET})
+# the events after which an inquiry may have named schedules (the closing loop's, a department's)
+_NAMED_TIMERS_EVER = frozenset({EventType.RESOLVED, EventType.CLOSED, EventType.DEPARTMENT_REQUESTED})
 
 
 class DeadlineEnforcer:
@@ -91,7 +93,12 @@ class DeadlineEnforcer:
             follows = any(e.type in _NAMED_TIMERS_FOLLOW for e in news)
             if not follows and not changes_timers(events, previous.event_count):  # nor a department request (R4.3)
                 return 0
-        made = self._schedules.sync(inquiry.inquiry_id, self._more_timers(inquiry, events, now))
+        wanted = self._more_timers(inquiry, events, now)
+        if not wanted and not any(e.type in _NAMED_TIMERS_EVER for e in events):
+            # never resolved, never a department request: no named schedule can exist, so an open
+            # inquiry acknowledged, replied to or waiting sends not even the listing request
+            return 0
+        made = self._schedules.sync(inquiry.inquiry_id, wanted)
         return sum(made.values())
 
     def fire(self, timer: TimerSpec) -> dict[str, Any]:
