@@ -69,15 +69,16 @@ class DeadlineEnforcer:
         if timeline is None:
             return {"requests": 0}
         now = self._now()
-        requests = self._plan_named(timeline.inquiry, timeline.events, now, previous)
+        named = self._plan_named(timeline.inquiry, timeline.events, now, previous)
         wanted = enforcement.next_timer(self._policy, timeline.inquiry, timeline.events, now)
         before = None
         if previous is not None:
             earlier = [e for e in timeline.events if e.seq <= previous.event_count]
             before = enforcement.next_timer(self._policy, previous, earlier, now)
             if (wanted is None and before is None) or (wanted is not None and wanted.same_instant(before)):
-                return {"requests": requests}
-        return {"requests": requests + self._timers.arm(inquiry_id, wanted, now, before)}
+                return {"requests": named, "named": named}
+        # requests: every timer request of this change; named: those of the named schedules alone
+        return {"requests": named + self._timers.arm(inquiry_id, wanted, now, before), "named": named}
 
     def _plan_named(self, inquiry: Inquiry, events: list[InquiryEvent], now: datetime, previous: Inquiry | None) -> int:
         """The other timers an inquiry may have (the closing loop's survey, reminder and
