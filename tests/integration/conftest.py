@@ -8,6 +8,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -20,6 +21,7 @@ from desk_ops.local.harness import (
 )
 from desk_ops.local.lambdas import LambdaRunner
 from desk_ops.local.stack import LocalStack, deploy, put_channel_secrets
+from inquiry_desk.model import set_clock
 from moto import mock_aws
 
 from infra import names
@@ -141,3 +143,24 @@ def agent_claims(user: str, role: str = "agents", teams: tuple[str, ...] = ALL_T
     for group in groups:
         idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
     return {"cognito:username": user, "cognito:groups": " ".join(groups)}
+
+
+@pytest.fixture
+def ladders_stopped_after(stack: LocalStack) -> Iterator[None]:
+    """Escalation ladders (Step Functions executions) a test started are stopped after it: a ladder
+    left running would keep writing while other tests count items."""
+    yield
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        running = sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
+        for run in running["executions"]:
+            sfn.stop_execution(executionArn=run["executionArn"])
+
+
+@pytest.fixture
+def pinned_clock() -> Iterator[list[datetime]]:
+    """The desk's clock, held where the test puts it (`clock[0] = ...`)."""
+    now = [datetime.now(UTC)]
+    set_clock(lambda: now[0])
+    yield now
+    set_clock(None)

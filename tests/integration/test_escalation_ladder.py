@@ -6,37 +6,23 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from desk_ops.local.front import api_gateway_event
 from desk_ops.local.harness import drain_streams
-from inquiry_desk.model import set_clock
 
 from tests.conftest import signed_chat
 from tests.integration.conftest import agent_claims
 
+pytestmark = pytest.mark.usefixtures("ladders_stopped_after")
+
 
 @pytest.fixture
-def clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    set_clock(lambda: now[0])
-    yield now
-    set_clock(None)
-
-
-@pytest.fixture(autouse=True)
-def _stop_ladders_after_each_test(stack: Any) -> Iterator[None]:
-    """A ladder left running would keep writing while other tests count items."""
-    yield
-    sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    for machine in sfn.list_state_machines()["stateMachines"]:
-        running = sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
-        for run in running["executions"]:
-            sfn.stop_execution(executionArn=run["executionArn"])
+def clock(pinned_clock: list[datetime]) -> list[datetime]:
+    return pinned_clock
 
 
 def _open(runner: Any, text: str, at: datetime) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from inquiry_desk.model import known_time_zone
 
 SHIPPED = Path(__file__).resolve().parent.parent / "policies" / "assistant.json"
 
@@ -37,11 +38,7 @@ class AssistantPolicy(BaseModel):
     @field_validator("customer_time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return known_time_zone(value)
 
     @field_validator("order_number_pattern")
     @classmethod

@@ -20,7 +20,6 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -35,7 +34,7 @@ from pydantic import (
 )
 
 from inquiry_desk.deadlines.calendar import DAY_SECONDS, BusinessCalendar, Shift
-from inquiry_desk.model import Channel, CustomerTier, Urgency
+from inquiry_desk.model import Channel, CustomerTier, Urgency, known_time_zone
 
 __all__ = [
     "DEADLINE_KINDS",
@@ -279,11 +278,7 @@ class CalendarSpec(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
+        return known_time_zone(value)
 
     @field_validator("hours", mode="after")
     @classmethod
