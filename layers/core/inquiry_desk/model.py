@@ -7,7 +7,7 @@ result, archive time, plus satisfaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -591,3 +591,14 @@ def known_time_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown IANA time zone {value!r}") from exc
     return value
+
+
+def already_marked(events: Iterable[InquiryEvent], event_type: EventType, mark: dict[str, Any]) -> bool:
+    """Whether `events` already hold `event_type` for the deadline `kind` and `episode` that `mark`
+    names: a deadline's warning, breach or progress notice happens once per episode."""
+    return any(
+        e.type is event_type
+        and e.data.get("kind") == mark.get("kind")
+        and int(e.data.get("episode", 0)) == int(mark.get("episode", 0))
+        for e in events
+    )

@@ -19,7 +19,7 @@ from typing import Any
 from inquiry_desk.deadlines.contracts import Phase, TimerSpec
 from inquiry_desk.deadlines.engine import Deadline, InquiryFacts, compute_deadlines
 from inquiry_desk.deadlines.policy import SlaPolicy
-from inquiry_desk.model import EventType, Inquiry, InquiryEvent
+from inquiry_desk.model import EventType, Inquiry, InquiryEvent, already_marked
 
 PROGRESS_KIND = "progress_notice"
 
@@ -74,9 +74,7 @@ def ladder_name(inquiry_id: str, kind: str, episode: int) -> str:
 
 
 def _marked(events: Iterable[InquiryEvent], kind: EventType, deadline: str, episode: int) -> bool:
-    return any(
-        e.type is kind and e.data.get("kind") == deadline and int(e.data.get("episode", 0)) == episode for e in events
-    )
+    return already_marked(events, kind, {"kind": deadline, "episode": episode})
 
 
 def _deadlines(policy: SlaPolicy, inquiry: Inquiry, events: Sequence[InquiryEvent]) -> list[Deadline]:

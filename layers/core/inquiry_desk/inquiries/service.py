@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from inquiry_desk.errors import NotFound, PayloadError
 from inquiry_desk.ids import new_id
 from inquiry_desk.inquiries import lifecycle
 from inquiry_desk.inquiries.lifecycle import Action
-from inquiry_desk.model import Direction, EventType, Inquiry, InquiryEvent, Message
+from inquiry_desk.model import Direction, EventType, Inquiry, InquiryEvent, Message, already_marked
 from inquiry_desk.ports import InquiryRepository, StaleInquiry, Timeline
 
 if TYPE_CHECKING:  # the SLA engine loads only when a planner is given
@@ -253,13 +253,3 @@ def _with_event(
         update={**(changes or {}), "updated_at": at, "version": inquiry.version + 1, "event_count": event.seq}
     )
     return Change(advanced, [event], message)
-
-
-def already_marked(events: Sequence[InquiryEvent], event_type: EventType, mark: dict[str, Any]) -> bool:
-    """Whether `events` already hold `event_type` for the deadline kind and episode `mark` names."""
-    return any(
-        e.type is event_type
-        and e.data.get("kind") == mark.get("kind")
-        and int(e.data.get("episode", 0)) == int(mark.get("episode", 0))
-        for e in events
-    )
